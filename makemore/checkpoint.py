@@ -1,0 +1,110 @@
+"""Self-describing checkpoints: one file rebuilds the model, with no data file and no config.
+
+A checkpoint is a plain dict that `torch.load(path, weights_only=True)` opens:
+    model          the model's state dict
+    optimizer      the optimizer's state dict
+    step           optimizer steps taken
+    best_val_loss  the best validation loss so far
+    config         the resolved run config, a plain dict (dataclasses.asdict of Config)
+    vocab          token strings, index = id; vocab[0] is the boundary token
+    train_words    the training split's words (sample.py only_new=true filters against them)
+    format         CHECKPOINT_FORMAT, so a file from another version is recognised as such
+"""
+
+import dataclasses
+import os
+import pickle
+import tempfile
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig, OptimConfig, TrainConfig
+from makemore.data import Vocab
+from makemore.models import build_model
+
+CHECKPOINT_FORMAT = 1
+KEYS = ("model", "optimizer", "step", "best_val_loss", "config", "vocab", "train_words", "format")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable makemore checkpoint; the message names the file."""
+
+
+def save_checkpoint(path: Path, **fields) -> None:
+    """Write atomically: a temporary file in the same folder, flushed, then renamed over `path`.
+
+    A process killed at any instant leaves either the old checkpoint or the new one, never half of one.
+    """
+    missing = set(KEYS) - set(fields) - {"format"}
+    assert not missing, f"save_checkpoint needs {sorted(missing)}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save({**fields, "format": CHECKPOINT_FORMAT}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
+    """Open a checkpoint safely (weights_only: no code in the file can run) and check its keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path}: no such file")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(
+            f"checkpoint {path}: refused to load, it holds objects that only a full unpickle "
+            f"could build (and could run code): {first}"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
+        raise CheckpointError(f"checkpoint {path}: not a readable PyTorch file (truncated or corrupt?): {e}") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") is None:
+        raise CheckpointError(f"checkpoint {path}: not a makemore checkpoint (no 'format' key)")
+    if ckpt["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"checkpoint {path}: format {ckpt['format']!r}, this makemore reads format {CHECKPOINT_FORMAT}"
+        )
+    missing = [k for k in KEYS if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"checkpoint {path}: incomplete, missing {', '.join(missing)}")
+    return ckpt
+
+
+def config_from_dict(d: dict) -> Config:
+    """The inverse of dataclasses.asdict(Config): a checkpoint's config back as dataclasses."""
+    return Config(
+        seed=d["seed"],
+        data=DataConfig(**d["data"]),
+        embedding=EmbeddingConfig(**d["embedding"]),
+        model=ModelConfig(**d["model"]),
+        optim=OptimConfig(**d["optim"]),
+        train=TrainConfig(**d["train"]),
+    )
+
+
+def config_to_dict(cfg: Config) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def model_from_checkpoint(ckpt: dict, source="checkpoint") -> tuple[nn.Module, Vocab, Config]:
+    """Rebuild the trained model (in eval mode) from a loaded checkpoint."""
+    try:
+        cfg = config_from_dict(ckpt["config"])
+        vocab = Vocab(tuple(ckpt["vocab"]))
+        model = build_model(cfg.model, len(vocab), cfg.data.block_size, cfg.embedding.name)
+        model.load_state_dict(ckpt["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"{source}: does not match this version of makemore: {first}") from None
+    model.eval()
+    return model, vocab, cfg

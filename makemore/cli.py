@@ -1,0 +1,37 @@
+"""What the entry points share: turning a composed config into dataclasses, and failing in one line.
+
+Only train.py, sample.py and this module know about Hydra/OmegaConf; the rest of the package takes dataclasses.
+"""
+
+import sys
+
+from omegaconf import DictConfig, OmegaConf
+
+from makemore.checkpoint import CheckpointError
+from makemore.config import ConfigError
+from makemore.data import DataError
+from makemore.sampling import SamplingError
+from makemore.trainer import TrainingDiverged
+
+# errors a person can act on: printed as one line, no traceback
+USER_ERRORS = (ConfigError, DataError, CheckpointError, SamplingError, TrainingDiverged)
+
+
+def fail(message: str, code: int = 2):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def to_dataclass(cfg: DictConfig):
+    """The structured config as its dataclass; __post_init__ range checks run here."""
+    try:
+        return OmegaConf.to_object(cfg)
+    except ConfigError as e:
+        fail(str(e))
+    except Exception as e:  # OmegaConf wraps errors raised inside __post_init__
+        cause = e.__cause__ or e.__context__
+        if isinstance(cause, ConfigError):
+            fail(str(cause))
+        if isinstance(getattr(e, "__cause__", None), ConfigError):
+            fail(str(e.__cause__))
+        raise

@@ -1,0 +1,143 @@
+"""The run configuration: plain dataclasses, one per config group.
+
+train.py registers `Config` with Hydra's ConfigStore, so every YAML file and command-line
+override is checked against these fields and types at start-up. The package itself never
+imports Hydra: `train(Config(...))` works from a test or a notebook.
+
+The defaults here are the default recipe (`python train.py`): a modern MLP that trains
+in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lecture's.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+class ConfigError(ValueError):
+    """A config value that is out of range; the message names the key and what is allowed."""
+
+
+def _check(ok: bool, key: str, value, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(f"config key {key}={value!r} is invalid: expected {allowed}")
+
+
+EMBEDDINGS = ("lookup", "onehot")
+NORMS = ("none", "batchnorm", "layernorm")
+INITS = ("scaled", "lecture")
+OPTIMIZERS = ("sgd", "adamw")
+SCHEDULES = ("constant", "step", "cosine")
+
+
+@dataclass
+class DataConfig:
+    path: str = "data/names.txt"  # one word per line; relative paths are tried in the cwd, then beside train.py
+    block_size: int = 5  # characters of context that predict the next one
+    split_seed: int = 42  # random.Random(42).shuffle gives the makemore lectures' exact 80/10/10 split
+
+    def __post_init__(self):
+        _check(bool(self.path), "data.path", self.path, "a path to a text file with one word per line")
+        _check(self.block_size >= 1, "data.block_size", self.block_size, "an integer >= 1")
+
+
+@dataclass
+class EmbeddingConfig:
+    name: str = "lookup"  # lookup: nn.Embedding; onehot: one_hot(x) @ W, the same function computed the slow way
+
+    def __post_init__(self):
+        _check(self.name in EMBEDDINGS, "embedding.name", self.name, f"one of {', '.join(EMBEDDINGS)}")
+
+
+@dataclass
+class ModelConfig:
+    name: str = "mlp"  # the model family, a key of makemore.models.MODELS (checked when it is built)
+    n_embd: int = 24  # size of each character's embedding vector
+    n_hidden: int = 320  # units per hidden layer
+    n_layers: int = 2  # hidden layers (Linear -> norm -> tanh -> dropout), at least 1
+    norm: str = "layernorm"  # none | batchnorm | layernorm, before each tanh (lecture part 3)
+    dropout: float = 0.1  # after each tanh; the bundled names overfit a 200k-parameter MLP
+    init: str = "scaled"  # scaled: tanh-gain/sqrt(fan_in) and a small output layer; lecture: torch.randn everywhere
+
+    def __post_init__(self):
+        _check(self.n_embd >= 1, "model.n_embd", self.n_embd, "an integer >= 1")
+        _check(self.n_hidden >= 1, "model.n_hidden", self.n_hidden, "an integer >= 1")
+        _check(self.n_layers >= 1, "model.n_layers", self.n_layers, "an integer >= 1")
+        _check(self.norm in NORMS, "model.norm", self.norm, f"one of {', '.join(NORMS)}")
+        _check(0.0 <= self.dropout < 1.0, "model.dropout", self.dropout, "a number in [0, 1)")
+        _check(self.init in INITS, "model.init", self.init, f"one of {', '.join(INITS)}")
+
+
+@dataclass
+class OptimConfig:
+    name: str = "adamw"  # sgd | adamw
+    lr: float = 3e-3  # peak learning rate
+    weight_decay: float = 0.01  # decoupled for adamw, L2 for sgd
+    momentum: float = 0.0  # sgd only; the lecture uses plain SGD
+    beta1: float = 0.9  # adamw only
+    beta2: float = 0.99  # adamw only; a little shorter memory than 0.999 suits short runs
+    schedule: str = "cosine"  # constant | step | cosine
+    warmup_steps: int = 200  # linear warm-up from 0 to lr, for any schedule
+    milestones: list[int] = field(default_factory=lambda: [100_000])  # step: multiply lr by gamma at each
+    gamma: float = 0.1  # step: the lecture's 0.1 -> 0.01
+    min_lr: float = 3e-5  # cosine: the lr it decays to at train.max_steps
+
+    def __post_init__(self):
+        _check(self.name in OPTIMIZERS, "optim.name", self.name, f"one of {', '.join(OPTIMIZERS)}")
+        _check(self.lr > 0, "optim.lr", self.lr, "a number > 0")
+        _check(self.weight_decay >= 0, "optim.weight_decay", self.weight_decay, "a number >= 0")
+        _check(0 <= self.momentum < 1, "optim.momentum", self.momentum, "a number in [0, 1)")
+        _check(0 <= self.beta1 < 1, "optim.beta1", self.beta1, "a number in [0, 1)")
+        _check(0 <= self.beta2 < 1, "optim.beta2", self.beta2, "a number in [0, 1)")
+        _check(self.schedule in SCHEDULES, "optim.schedule", self.schedule, f"one of {', '.join(SCHEDULES)}")
+        _check(self.warmup_steps >= 0, "optim.warmup_steps", self.warmup_steps, "an integer >= 0")
+        _check(all(m >= 0 for m in self.milestones), "optim.milestones", self.milestones, "steps >= 0")
+        _check(self.gamma > 0, "optim.gamma", self.gamma, "a number > 0")
+        _check(0 <= self.min_lr <= self.lr, "optim.min_lr", self.min_lr, f"a number in [0, optim.lr={self.lr}]")
+
+
+@dataclass
+class TrainConfig:
+    max_steps: int = 12_000  # optimizer steps in the whole run
+    batch_size: int = 128  # contexts per step, drawn at random from the training split
+    eval_interval: int = 1000  # steps between evaluations on the whole validation split
+    log_interval: int = 50  # steps between train-loss points (the mean over the interval)
+    device: str = "auto"  # auto (cuda if present, else cpu) | cpu | cuda | cuda:N
+
+    def __post_init__(self):
+        _check(self.max_steps >= 1, "train.max_steps", self.max_steps, "an integer >= 1")
+        _check(self.batch_size >= 1, "train.batch_size", self.batch_size, "an integer >= 1")
+        _check(self.eval_interval >= 1, "train.eval_interval", self.eval_interval, "an integer >= 1")
+        _check(self.log_interval >= 1, "train.log_interval", self.log_interval, "an integer >= 1")
+        ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
+        _check(ok, "train.device", self.device, "auto, cpu, cuda or cuda:N")
+
+
+@dataclass
+class Config:
+    seed: int = 1337  # seeds the weights, the minibatches and dropout: same seed, same run, bit for bit
+    data: DataConfig = field(default_factory=DataConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+@dataclass
+class SampleConfig:
+    run: Optional[str] = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    num_samples: int = 20  # names printed, one per line
+    seed: int = 0  # same seed, same names
+    temperature: float = 1.0  # < 1 sharper and safer, > 1 wilder
+    top_k: Optional[int] = None  # sample only among the k likeliest characters; null: all of them
+    prefix: str = ""  # every name starts with these letters
+    max_len: int = 32  # characters per name at most, prefix included
+    only_new: bool = False  # print only names that are not in the training words
+    device: str = "cpu"  # where to sample: cpu | cuda | cuda:N | auto
+
+    def __post_init__(self):
+        _check(self.num_samples >= 1, "num_samples", self.num_samples, "an integer >= 1")
+        _check(self.temperature > 0, "temperature", self.temperature, "a number > 0")
+        _check(self.top_k is None or self.top_k >= 1, "top_k", self.top_k, "null or an integer >= 1")
+        _check(self.max_len >= 1, "max_len", self.max_len, "an integer >= 1")
+        _check(len(self.prefix) < self.max_len, "prefix", self.prefix, f"fewer than max_len={self.max_len} characters")
+        ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
+        _check(ok, "device", self.device, "auto, cpu, cuda or cuda:N")

@@ -1,0 +1,132 @@
+"""Words -> vocabulary -> block-size contexts, and the lectures' 80/10/10 split.
+
+    words = load_words("data/names.txt")
+    vocab = Vocab.from_words(words)
+    train, val, test = split_words(words, seed=42)
+    X, Y = build_contexts(train, vocab, block_size=3)
+
+With block_size=3 the word "emma" becomes five examples (the boundary token shown as "."):
+    ... -> e    ..e -> m    .em -> m    emm -> a    mma -> .
+"""
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+BOUNDARY = "."  # how the boundary token (id 0) is shown, unless the words use "." themselves
+BOUNDARY_FALLBACKS = ("<.>", "<eos>", "<boundary>")  # longer than one character: can't clash with a real one
+
+
+class DataError(ValueError):
+    """A word file that can't be used; the message names the file and the problem."""
+
+
+def load_words(path: str | Path) -> list[str]:
+    """One word per line: stripped, NFC-normalised, blank lines dropped, duplicates kept."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data.path {path}: no such file")
+    if path.is_dir():
+        raise DataError(f"data.path {path}: is a directory, expected a text file with one word per line")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"data.path {path}: cannot be read ({e.strerror})") from None
+    if b"\x00" in raw:
+        raise DataError(f"data.path {path}: looks like a binary file (it has NUL bytes), expected UTF-8 text")
+    try:
+        text = raw.decode("utf-8-sig")  # -sig: a byte-order mark from Windows editors is not a character
+    except UnicodeDecodeError as e:
+        raise DataError(f"data.path {path}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
+    words = [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+    words = [w for w in words if w]
+    if not words:
+        raise DataError(f"data.path {path}: has no words (it is empty or blank)")
+    return words
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """id 0 is the boundary token; ids 1.. are the words' characters in sorted order."""
+
+    itos: tuple[str, ...]  # token strings, index = id; unique
+
+    @classmethod
+    def from_words(cls, words: list[str]) -> "Vocab":
+        chars = sorted(set("".join(words)))
+        boundary = next(b for b in (BOUNDARY, *BOUNDARY_FALLBACKS) if b not in chars)
+        return cls((boundary, *chars))
+
+    @property
+    def boundary(self) -> str:
+        return self.itos[0]
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    @property
+    def stoi(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.itos)}
+
+    def encode(self, word: str) -> list[int]:
+        stoi = self.stoi
+        return [stoi[c] for c in word]
+
+    def decode(self, ids) -> str:
+        return "".join(self.itos[i] for i in ids)
+
+
+def _codepoints(text: str) -> torch.Tensor:
+    """The Unicode code points of `text` as int64, without a Python loop per character."""
+    if not text:
+        return torch.zeros(0, dtype=torch.int64)
+    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32).long()
+
+
+def build_contexts(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """All (context, next id) pairs of `words`: X is (N, block_size) int64, Y is (N,) int64.
+
+    Each word is laid out in one flat stream as block_size boundaries, its characters and a
+    final boundary; every position after the leading boundaries is a target, and the
+    block_size ids before it are its context. Vectorised: no Python loop per character.
+    """
+    lengths = torch.tensor([len(w) for w in words], dtype=torch.int64)  # (W,)
+    chars = torch.tensor([ord(c) for c in vocab.itos[1:]], dtype=torch.int64)  # sorted code points
+    cps = _codepoints("".join(words))  # (total characters,)
+    ids = torch.searchsorted(chars, cps) + 1  # (total characters,) vocabulary ids, 1..
+    if len(cps) and not torch.equal(chars[(ids - 1).clamp(max=len(chars) - 1)], cps):
+        raise DataError("build_contexts: the words hold characters that are not in the vocabulary")
+
+    span = lengths + block_size + 1  # stream slots per word
+    word_start = torch.cumsum(span, 0) - span  # (W,) where each word's slots begin in the stream
+    word_of_char = torch.repeat_interleave(torch.arange(len(words)), lengths)  # (total characters,)
+    first_char = torch.cumsum(lengths, 0) - lengths  # (W,) index of each word's first character in cps
+    pos_in_word = torch.arange(len(cps)) - first_char[word_of_char]
+    stream = torch.zeros(int(span.sum()), dtype=torch.int64)  # boundaries everywhere ...
+    stream[word_start[word_of_char] + block_size + pos_in_word] = ids  # ... but where the characters go
+
+    n_targets = lengths + 1  # each character, then the closing boundary
+    word_of_target = torch.repeat_interleave(torch.arange(len(words)), n_targets)
+    first_target = torch.cumsum(n_targets, 0) - n_targets
+    target_pos = word_start[word_of_target] + block_size + torch.arange(int(n_targets.sum())) - first_target[word_of_target]
+    X = stream[target_pos[:, None] - block_size + torch.arange(block_size)]  # (N, block_size)
+    Y = stream[target_pos]  # (N,)
+    return X, Y
+
+
+def split_words(words: list[str], seed: int, fractions=(0.8, 0.1)) -> tuple[list[str], list[str], list[str]]:
+    """Shuffle with random.Random(seed) and cut train/val/test, exactly as the lectures do."""
+    words = list(words)
+    random.Random(seed).shuffle(words)
+    n1 = int(fractions[0] * len(words))
+    n2 = int((fractions[0] + fractions[1]) * len(words))
+    train, val, test = words[:n1], words[n1:n2], words[n2:]
+    if not (train and val and test):
+        raise DataError(
+            f"{len(words)} words are too few for a train/val/test split of 80/10/10: "
+            "each part needs at least one word (10 words or more)"
+        )
+    return train, val, test

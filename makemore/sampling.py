@@ -1,0 +1,124 @@
+"""Batched sampling: every name of a chunk grows together, one forward pass per character.
+
+    model, vocab, cfg = model_from_checkpoint(load_checkpoint(find_checkpoint(None)))
+    names = list(generate(model, vocab, block_size=cfg.data.block_size, n=20, generator=g))
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from makemore.data import Vocab
+
+CHUNK = 8192  # names generated together; bounds memory whatever num_samples is
+MAX_ROUNDS = 1000  # only_new: chunks drawn before giving up on finding enough new names
+
+
+class SamplingError(ValueError):
+    """A sampling request that can't be met; the message says what would work."""
+
+
+def find_checkpoint(run: str | Path | None, roots=("outputs", "multirun")) -> Path:
+    """The checkpoint a `run` argument means: a .pt file, a run directory, or (None) the newest run."""
+    if run is None:
+        found = [p for root in roots for p in Path(root).glob("**/checkpoints/best.pt")]
+        if not found:
+            raise SamplingError(
+                f"no trained run found (no checkpoints/best.pt under {' or '.join(roots)}/ in {Path.cwd()}); "
+                "train one with `python train.py`, or pass run=PATH"
+            )
+        return max(found, key=lambda p: p.stat().st_mtime)
+    path = Path(run)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        for candidate in (path / "checkpoints" / "best.pt", path / "checkpoints" / "last.pt", path / "best.pt"):
+            if candidate.is_file():
+                return candidate
+        raise SamplingError(f"run={path}: a directory without checkpoints/best.pt or checkpoints/last.pt")
+    raise SamplingError(f"run={path}: no such run directory or checkpoint file")
+
+
+def encode_prefix(prefix: str, vocab: Vocab) -> list[int]:
+    unknown = sorted(set(prefix) - set(vocab.itos[1:]))
+    if unknown:
+        raise SamplingError(
+            f"prefix={prefix!r} has characters the model never saw: {''.join(unknown)!r}; "
+            f"it knows {''.join(vocab.itos[1:])!r}"
+        )
+    return vocab.encode(prefix)
+
+
+@torch.inference_mode()
+def sample_batch(
+    model: nn.Module,
+    vocab: Vocab,
+    block_size: int,
+    n: int,
+    generator: torch.Generator,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: str = "",
+    max_len: int = 32,
+) -> list[str]:
+    """n names at once; a name ends at the boundary token or at max_len characters."""
+    device = next(model.parameters()).device
+    prefix_ids = encode_prefix(prefix, vocab)
+    context = torch.zeros(n, block_size, dtype=torch.long, device=device)  # (n, block_size)
+    for i in prefix_ids:
+        context = torch.cat([context[:, 1:], torch.full((n, 1), i, device=device)], dim=1)
+    steps = max_len - len(prefix_ids)
+    out = torch.zeros(n, steps, dtype=torch.long, device=device)  # (n, steps), 0 after a name ends
+    alive = torch.ones(n, dtype=torch.bool, device=device)
+    for t in range(steps):
+        logits, _ = model(context)  # (n, vocab_size)
+        logits = logits.float() / temperature
+        if t == 0 and not prefix_ids:
+            # an empty name is drawn again: the same as drawing from the rest, renormalised
+            logits[:, 0] = -torch.inf
+        if top_k is not None and top_k < logits.shape[1]:
+            kth = torch.topk(logits, top_k, dim=1).values[:, -1:]  # (n, 1)
+            logits = logits.masked_fill(logits < kth, -torch.inf)
+        probs = torch.softmax(logits, dim=1)
+        nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (n,)
+        nxt = nxt * alive  # finished names only grow boundaries
+        out[:, t] = nxt
+        alive &= nxt != 0
+        if not alive.any():
+            break
+        context = torch.cat([context[:, 1:], nxt[:, None]], dim=1)
+    names = []
+    for row in out.tolist():
+        end = row.index(0) if 0 in row else len(row)
+        names.append(prefix + vocab.decode(row[:end]))
+    return names
+
+
+def generate(
+    model: nn.Module,
+    vocab: Vocab,
+    block_size: int,
+    n: int,
+    generator: torch.Generator,
+    exclude: set[str] | None = None,
+    **options,
+) -> Iterator[str]:
+    """Yield exactly n names, CHUNK at a time; names in `exclude` are skipped (drawn again)."""
+    left, rounds = n, 0
+    while left > 0:
+        rounds += 1
+        if exclude is not None and rounds > MAX_ROUNDS:
+            raise SamplingError(
+                f"only_new: found {n - left} of {n} new names in {MAX_ROUNDS} rounds; "
+                "ask for fewer, raise temperature or drop prefix"
+            )
+        batch = sample_batch(model, vocab, block_size, min(CHUNK, left if exclude is None else CHUNK), generator, **options)
+        for name in batch:
+            if exclude is not None and name in exclude:
+                continue
+            yield name
+            left -= 1
+            if left == 0:
+                return

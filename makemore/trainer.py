@@ -1,0 +1,164 @@
+"""The training loop: train(cfg, run_dir) -> metrics.
+
+It knows nothing about which model or embedding it drives: it builds one from the config
+and talks to it only through `logits, loss = model(idx, targets)`.
+
+Writes into run_dir:
+    events.out.tfevents.*     TensorBoard: loss/train, loss/val, lr
+    checkpoints/best.pt       the lowest validation loss so far
+    checkpoints/last.pt       the end of the run
+    metrics.json              train/val/test loss of the final model, best_val_loss, steps, train_seconds, params
+"""
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.tensorboard import SummaryWriter
+from tqdm.auto import tqdm
+
+from makemore.checkpoint import config_to_dict, save_checkpoint
+from makemore.config import Config
+from makemore.data import Vocab, build_contexts, load_words, split_words
+from makemore.models import build_model, count_params
+from makemore.optim import build_optimizer, lr_at
+
+log = logging.getLogger(__name__)
+
+EVAL_CHUNK = 32_768  # contexts per forward pass when evaluating a whole split
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class Dataset:
+    vocab: Vocab
+    train_words: list[str]
+    splits: dict[str, tuple[torch.Tensor, torch.Tensor]]  # "train" | "val" | "test" -> (X, Y) on the device
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def load_dataset(cfg: Config, device: torch.device) -> Dataset:
+    words = load_words(cfg.data.path)
+    vocab = Vocab.from_words(words)
+    train_words, val_words, test_words = split_words(words, cfg.data.split_seed)
+    distinct = len(set(words))
+    log.info(
+        f"{cfg.data.path}: {len(words)} words ({distinct} distinct, {len(words) - distinct} duplicates kept), "
+        f"vocabulary of {len(vocab)} tokens, split {len(train_words)}/{len(val_words)}/{len(test_words)}"
+    )
+    splits = {}
+    for name, part in (("train", train_words), ("val", val_words), ("test", test_words)):
+        X, Y = build_contexts(part, vocab, cfg.data.block_size)
+        splits[name] = (X.to(device), Y.to(device))
+    return Dataset(vocab, train_words, splits)
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, X: torch.Tensor, Y: torch.Tensor) -> float:
+    """Mean cross-entropy over a whole split, in eval mode (BatchNorm uses its running stats)."""
+    was_training = model.training
+    model.eval()
+    total = torch.zeros((), dtype=torch.float64, device=X.device)
+    for i in range(0, len(X), EVAL_CHUNK):
+        _, loss = model(X[i : i + EVAL_CHUNK], Y[i : i + EVAL_CHUNK])
+        total += loss.double() * len(X[i : i + EVAL_CHUNK])
+    model.train(was_training)
+    return (total / len(X)).item()
+
+
+def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
+    """Train the configured model, writing TensorBoard events, checkpoints and metrics.json into run_dir."""
+    run_dir = Path(run_dir)
+    device = resolve_device(cfg.train.device)
+    torch.manual_seed(cfg.seed)  # the weights and dropout
+    data = load_dataset(cfg, device)
+    Xtr, Ytr = data.splits["train"]
+
+    model = build_model(cfg.model, len(data.vocab), cfg.data.block_size, cfg.embedding.name).to(device)
+    optimizer = build_optimizer(cfg.optim, model)
+    batches = torch.Generator(device=device).manual_seed(cfg.seed)  # the minibatches, apart from dropout's draws
+    params = count_params(model)
+    log.info(f"{cfg.model.name} with {cfg.embedding.name} embedding: {params} parameters, on {device}, run dir {run_dir}")
+
+    writer = SummaryWriter(log_dir=str(run_dir))
+    best_val_loss = math.inf
+
+    def checkpoint(name: str, step: int) -> None:
+        save_checkpoint(
+            run_dir / "checkpoints" / name,
+            model=model.state_dict(),
+            optimizer=optimizer.state_dict(),
+            step=step,
+            best_val_loss=best_val_loss,
+            config=config_to_dict(cfg),
+            vocab=list(data.vocab.itos),
+            train_words=data.train_words,
+        )
+
+    model.train()
+    running = torch.zeros((), device=device)  # summed on the device: no host sync per step
+    n_running, val_loss, train_loss = 0, math.nan, math.nan
+    start = time.perf_counter()
+    bar = tqdm(total=cfg.train.max_steps, desc="train", unit="step", disable=not progress, dynamic_ncols=True)
+    try:
+        for step in range(cfg.train.max_steps):
+            lr = lr_at(step, cfg.optim, cfg.train.max_steps)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            ix = torch.randint(0, len(Xtr), (cfg.train.batch_size,), device=device, generator=batches)
+            _, loss = model(Xtr[ix], Ytr[ix])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            running += loss.detach()
+            n_running += 1
+            done = step + 1  # steps taken; the x axis of every curve
+            bar.update(1)
+
+            last = done == cfg.train.max_steps
+            if done % cfg.train.log_interval == 0 or last:
+                train_loss = (running / n_running).item()
+                running.zero_()
+                n_running = 0
+                if not math.isfinite(train_loss):
+                    raise TrainingDiverged(f"training loss became {train_loss} by step {done}; try a lower optim.lr")
+                writer.add_scalar("loss/train", train_loss, done)
+                writer.add_scalar("lr", lr, done)
+                bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
+
+            if done % cfg.train.eval_interval == 0 or last:
+                val_loss = evaluate(model, *data.splits["val"])
+                writer.add_scalar("loss/val", val_loss, done)
+                bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
+                if val_loss < best_val_loss:
+                    best_val_loss = val_loss
+                    checkpoint("best.pt", done)
+        train_seconds = time.perf_counter() - start
+        checkpoint("last.pt", cfg.train.max_steps)
+    finally:
+        bar.close()
+        writer.close()
+
+    metrics = {name + "_loss": evaluate(model, *data.splits[name]) for name in ("train", "val", "test")}
+    metrics.update(
+        best_val_loss=best_val_loss, steps=cfg.train.max_steps, train_seconds=round(train_seconds, 3), params=params
+    )
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    log.info(
+        f"train {metrics['train_loss']:.4f}  val {metrics['val_loss']:.4f}  test {metrics['test_loss']:.4f}  "
+        f"({cfg.train.max_steps} steps in {train_seconds:.1f}s); checkpoints in {run_dir / 'checkpoints'}"
+    )
+    return metrics

@@ -1,0 +1,61 @@
+"""Print new words from a trained run, one per line and nothing else on stdout.
+
+    python sample.py                              # 20 names from the newest run under outputs/
+    python sample.py run=outputs/2026-11-28/10-00-00 num_samples=50 temperature=0.8
+    python sample.py prefix=ka top_k=5 only_new=true
+"""
+
+import sys
+
+import hydra
+import torch
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig
+
+from makemore.checkpoint import load_checkpoint, model_from_checkpoint
+from makemore.cli import USER_ERRORS, fail, to_dataclass
+from makemore.config import SampleConfig
+from makemore.sampling import encode_prefix, find_checkpoint, generate
+from makemore.trainer import resolve_device
+
+ConfigStore.instance().store(name="sample_config", node=SampleConfig)
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="sample")
+def main(dict_cfg: DictConfig) -> None:
+    cfg: SampleConfig = to_dataclass(dict_cfg)
+    try:
+        path = find_checkpoint(cfg.run)
+        ckpt = load_checkpoint(path)
+        model, vocab, run_cfg = model_from_checkpoint(ckpt, source=path)
+        encode_prefix(cfg.prefix, vocab)  # a bad prefix fails before anything is printed
+        train_words = set(ckpt["train_words"])
+        device = resolve_device(cfg.device)
+        model.to(device)
+        generator = torch.Generator(device=device).manual_seed(cfg.seed)
+        names = generate(
+            model,
+            vocab,
+            run_cfg.data.block_size,
+            cfg.num_samples,
+            generator,
+            exclude=train_words if cfg.only_new else None,
+            temperature=cfg.temperature,
+            top_k=cfg.top_k,
+            prefix=cfg.prefix,
+            max_len=cfg.max_len,
+        )
+        new = 0
+        for name in names:
+            print(name)
+            new += name not in train_words
+    except USER_ERRORS as e:
+        fail(str(e))
+    except BrokenPipeError:  # `python sample.py | head` closed stdout: not an error
+        sys.stderr.close()
+        return
+    print(f"{new} of {cfg.num_samples} names are new (not in the training words); from {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Shared fixtures: the real Hydra configs composed with small overrides, and tiny word lists."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+import train  # noqa: F401  (registers base_config with Hydra's ConfigStore)
+from makemore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+SHARED_NAMES = ROOT.parent / "shared" / "data" / "names.txt"
+
+# a run small enough for a test: a few hundred steps of a small model
+TINY = [
+    "model.n_embd=4",
+    "model.n_hidden=32",
+    "train.max_steps=60",
+    "train.batch_size=32",
+    "train.eval_interval=20",
+    "train.log_interval=10",
+    "optim.warmup_steps=5",
+]
+
+
+def compose_config(overrides=(), config_name="config") -> Config:
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        return OmegaConf.to_object(compose(config_name=config_name, overrides=list(overrides)))
+
+
+def run_script(script: str, *args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / script), *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{script} {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture
+def words_file(tmp_path) -> Path:
+    """200 names from the bundled list: enough for a real split, small enough to train in seconds."""
+    names = (ROOT / "data" / "names.txt").read_text().split()[:200]
+    path = tmp_path / "words.txt"
+    path.write_text("\n".join(names) + "\n")
+    return path
+
+
+@pytest.fixture
+def tiny_cfg(words_file) -> Config:
+    return compose_config([f"data.path={words_file}", *TINY])

@@ -1,0 +1,68 @@
+import math
+
+import pytest
+import torch
+
+from makemore.config import ModelConfig
+from makemore.models import MLP, build_model, count_params
+from makemore.trainer import evaluate
+
+
+def make(embedding="lookup", seed=0, **kw):
+    torch.manual_seed(seed)
+    return build_model(ModelConfig(**kw), vocab_size=27, block_size=3, embedding=embedding)
+
+
+def test_interface_shapes_and_loss():
+    model = make()
+    idx = torch.randint(0, 27, (5, 3))
+    logits, loss = model(idx)
+    assert logits.shape == (5, 27) and loss is None
+    logits, loss = model(idx, torch.randint(0, 27, (5,)))
+    assert loss.shape == () and torch.isfinite(loss)
+
+
+def test_lecture_model_parameter_count():
+    # lecture part 2: C 27x10, W1 30x200, b1 200, W2 200x27, b2 27
+    model = make(n_embd=10, n_hidden=200, n_layers=1, norm="none", dropout=0.0, init="lecture")
+    assert count_params(model) == 27 * 10 + 30 * 200 + 200 + 200 * 27 + 27 == 11897
+
+
+def test_scaled_init_starts_near_uniform():
+    model = make(dropout=0.0).eval()
+    _, loss = model(torch.randint(0, 27, (4096, 3)), torch.randint(0, 27, (4096,)))
+    assert abs(loss.item() - math.log(27)) < 0.05  # not "confidently wrong"
+
+
+@pytest.mark.parametrize("norm", ["none", "batchnorm", "layernorm"])
+def test_lookup_and_onehot_models_start_identical_and_compute_the_same(norm):
+    a, b = make("lookup", norm=norm, dropout=0.0), make("onehot", norm=norm, dropout=0.0)
+    assert torch.equal(a.embedding.table, b.embedding.table)
+    for (na, pa), (nb, pb) in zip(a.hidden.named_parameters(), b.hidden.named_parameters()):
+        assert na == nb and torch.equal(pa, pb)
+    idx, y = torch.randint(0, 27, (64, 3)), torch.randint(0, 27, (64,))
+    (la, lossa), (lb, lossb) = a(idx, y), b(idx, y)
+    assert torch.allclose(la, lb, atol=1e-6)
+    lossa.backward()
+    lossb.backward()
+    assert torch.allclose(a.embedding.table.grad, b.embedding.proj.weight.grad.t(), atol=1e-7)
+
+
+def test_batchnorm_is_in_eval_mode_for_evaluation():
+    model = make(norm="batchnorm", dropout=0.0)
+    model.train()
+    X, Y = torch.randint(0, 27, (100, 3)), torch.randint(0, 27, (100,))
+    bn = model.hidden[1]
+    before = bn.running_mean.clone()
+    loss = evaluate(model, X, Y)
+    assert torch.equal(bn.running_mean, before)  # evaluation never updates the running statistics
+    assert model.training  # and hands the model back as it found it
+    model.eval()
+    with torch.no_grad():
+        assert loss == pytest.approx(model(X, Y)[1].item(), rel=1e-6)
+
+
+def test_dropout_layers_only_when_asked():
+    assert not any(isinstance(m, torch.nn.Dropout) for m in make(dropout=0.0).modules())
+    assert sum(isinstance(m, torch.nn.Dropout) for m in make(dropout=0.2, n_layers=3).modules()) == 3
+    assert isinstance(make(), MLP)

@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+from makemore.config import ModelConfig
+from makemore.data import Vocab
+from makemore.models import build_model
+from makemore.sampling import SamplingError, find_checkpoint, generate, sample_batch
+
+VOCAB = Vocab.from_words(["abcdefghijklmnopqrstuvwxyz"])
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return build_model(ModelConfig(n_embd=4, n_hidden=16, n_layers=1), len(VOCAB), 3, "lookup").eval()
+
+
+def names(model, n=50, seed=0, **kw):
+    return sample_batch(model, VOCAB, 3, n, torch.Generator().manual_seed(seed), **kw)
+
+
+def test_seeded_sampling_is_reproducible(model):
+    assert names(model, seed=1) == names(model, seed=1)
+    assert names(model, seed=1) != names(model, seed=2)
+
+
+def test_names_are_non_empty_and_bounded(model):
+    out = names(model, n=500, max_len=6)
+    assert len(out) == 500
+    assert all(1 <= len(n) <= 6 for n in out)
+    assert all(set(n) <= set(VOCAB.itos[1:]) for n in out)
+
+
+def test_prefix_and_top_k(model):
+    assert all(n.startswith("ka") for n in names(model, prefix="ka"))
+    greedy = names(model, n=5, top_k=1, max_len=8)
+    assert len(set(greedy)) == 1  # top_k=1 is greedy decoding: every name is the same
+
+
+def test_first_character_is_never_the_boundary():
+    # a model that puts almost all its mass on the boundary still yields non-empty names
+    torch.manual_seed(0)
+    m = build_model(ModelConfig(n_embd=2, n_hidden=4, n_layers=1), len(VOCAB), 3, "lookup").eval()
+    with torch.no_grad():
+        m.head.bias.zero_()
+        m.head.bias[0] = 20.0
+    out = names(m, n=200, max_len=5)
+    assert all(len(n) >= 1 for n in out)
+
+
+def test_generate_yields_exactly_n_and_only_new_excludes(model):
+    common = set(names(model, n=2000, seed=3))
+    out = list(generate(model, VOCAB, 3, 300, torch.Generator().manual_seed(4), exclude=common, max_len=8))
+    assert len(out) == 300 and not (set(out) & common)
+    assert len(list(generate(model, VOCAB, 3, 10_000, torch.Generator().manual_seed(0), max_len=4))) == 10_000
+
+
+def test_unknown_prefix_characters_are_named(model):
+    with pytest.raises(SamplingError, match="'Q'"):
+        names(model, prefix="Qa")
+
+
+def test_find_checkpoint(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SamplingError, match="python train.py"):
+        find_checkpoint(None)
+    for i, run in enumerate(["outputs/a", "outputs/b", "multirun/c/0"]):
+        p = tmp_path / run / "checkpoints" / "best.pt"
+        p.parent.mkdir(parents=True)
+        p.write_bytes(b"x")
+        os.utime(p, (1000 + i, 1000 + (i if run != "outputs/b" else 10)))
+    assert find_checkpoint(None) == Path("outputs/b/checkpoints/best.pt")  # the newest, multirun/ included
+    assert find_checkpoint("outputs/a") == Path("outputs/a/checkpoints/best.pt")
+    with pytest.raises(SamplingError, match="no such run"):
+        find_checkpoint("outputs/zzz")

@@ -9,7 +9,6 @@ in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lec
 """
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 
 class ConfigError(ValueError):
@@ -123,11 +122,11 @@ class Config:
 
 @dataclass
 class SampleConfig:
-    run: Optional[str] = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    run: str | None = None  # a run directory or a checkpoint file; default: the newest run under outputs/
     num_samples: int = 20  # names printed, one per line
     seed: int = 0  # same seed, same names
     temperature: float = 1.0  # < 1 sharper and safer, > 1 wilder
-    top_k: Optional[int] = None  # sample only among the k likeliest characters; null: all of them
+    top_k: int | None = None  # sample only among the k likeliest characters; null: all of them
     prefix: str = ""  # every name starts with these letters
     max_len: int = 32  # characters per name at most, prefix included
     only_new: bool = False  # print only names that are not in the training words

@@ -111,7 +111,8 @@ def build_contexts(words: list[str], vocab: Vocab, block_size: int) -> tuple[tor
     n_targets = lengths + 1  # each character, then the closing boundary
     word_of_target = torch.repeat_interleave(torch.arange(len(words)), n_targets)
     first_target = torch.cumsum(n_targets, 0) - n_targets
-    target_pos = word_start[word_of_target] + block_size + torch.arange(int(n_targets.sum())) - first_target[word_of_target]
+    target_in_word = torch.arange(int(n_targets.sum())) - first_target[word_of_target]
+    target_pos = word_start[word_of_target] + block_size + target_in_word
     X = stream[target_pos[:, None] - block_size + torch.arange(block_size)]  # (N, block_size)
     Y = stream[target_pos]  # (N,)
     return X, Y

@@ -114,7 +114,8 @@ def generate(
                 f"only_new: found {n - left} of {n} new names in {MAX_ROUNDS} rounds; "
                 "ask for fewer, raise temperature or drop prefix"
             )
-        batch = sample_batch(model, vocab, block_size, min(CHUNK, left if exclude is None else CHUNK), generator, **options)
+        size = CHUNK if exclude is not None else min(CHUNK, left)
+        batch = sample_batch(model, vocab, block_size, size, generator, **options)
         for name in batch:
             if exclude is not None and name in exclude:
                 continue

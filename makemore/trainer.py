@@ -91,7 +91,7 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
     optimizer = build_optimizer(cfg.optim, model)
     batches = torch.Generator(device=device).manual_seed(cfg.seed)  # the minibatches, apart from dropout's draws
     params = count_params(model)
-    log.info(f"{cfg.model.name} with {cfg.embedding.name} embedding: {params} parameters, on {device}, run dir {run_dir}")
+    log.info(f"{cfg.model.name}, {cfg.embedding.name} embedding: {params} parameters, on {device}, run dir {run_dir}")
 
     writer = SummaryWriter(log_dir=str(run_dir))
     best_val_loss = math.inf

@@ -86,7 +86,13 @@ def test_load_words_strips_normalises_and_keeps_duplicates(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(None, "no such file"), (b"", "no words"), (b"\n \n\t\n", "no words"), (b"caf\xe9\n", "not UTF-8"), (b"a\x00b", "binary")],
+    [
+        (None, "no such file"),
+        (b"", "no words"),
+        (b"\n \n\t\n", "no words"),
+        (b"caf\xe9\n", "not UTF-8"),
+        (b"a\x00b", "binary"),
+    ],
 )
 def test_load_words_rejects_bad_files_naming_them(tmp_path, content, message):
     path = tmp_path / "bad.txt"

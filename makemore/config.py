@@ -100,6 +100,7 @@ class TrainConfig:
     eval_interval: int = 1000  # steps between evaluations on the whole validation split
     log_interval: int = 50  # steps between train-loss points (the mean over the interval)
     device: str = "auto"  # auto (cuda if present, else cpu) | cpu | cuda | cuda:N
+    diagnostics: bool = True  # at each evaluation: histograms, saturation, update ratios, projector, scatter, samples
 
     def __post_init__(self):
         _check(self.max_steps >= 1, "train.max_steps", self.max_steps, "an integer >= 1")

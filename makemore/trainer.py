@@ -4,7 +4,9 @@ It knows nothing about which model or embedding it drives: it builds one from th
 and talks to it only through `logits, loss = model(idx, targets)`.
 
 Writes into run_dir:
-    events.out.tfevents.*     TensorBoard: loss/train, loss/val, lr
+    events.out.tfevents.*     TensorBoard: loss/train, loss/val, lr, the hyperparameters and final losses,
+                              and with train.diagnostics the tags of makemore/diagnostics.py
+    NNNNN/embedding/          with train.diagnostics: the projector's table at step NNNNN (projector_config.pbtxt)
     checkpoints/best.pt       the lowest validation loss so far
     checkpoints/last.pt       the end of the run
     metrics.json              train/val/test loss of the final model, best_val_loss, steps, train_seconds, params
@@ -25,6 +27,7 @@ from tqdm.auto import tqdm
 from makemore.checkpoint import config_to_dict, save_checkpoint
 from makemore.config import Config
 from makemore.data import Vocab, build_contexts, load_words, split_words
+from makemore.diagnostics import Diagnostics, write_hparams
 from makemore.models import build_model, count_params
 from makemore.optim import build_optimizer, lr_at
 
@@ -94,6 +97,10 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
     log.info(f"{cfg.model.name}, {cfg.embedding.name} embedding: {params} parameters, on {device}, run dir {run_dir}")
 
     writer = SummaryWriter(log_dir=str(run_dir))
+    diagnostics = None
+    if cfg.train.diagnostics:
+        batch, block = cfg.train.batch_size, cfg.data.block_size
+        diagnostics = Diagnostics(writer, model, data.vocab, Xtr, Ytr, batch, block, cfg.seed)
     best_val_loss = math.inf
 
     def checkpoint(name: str, step: int) -> None:
@@ -142,20 +149,23 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
             if done % cfg.train.eval_interval == 0 or last:
                 val_loss = evaluate(model, *data.splits["val"])
                 writer.add_scalar("loss/val", val_loss, done)
+                if diagnostics is not None:
+                    diagnostics.record(done, lr)
                 bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
                 if val_loss < best_val_loss:
                     best_val_loss = val_loss
                     checkpoint("best.pt", done)
         train_seconds = time.perf_counter() - start
         checkpoint("last.pt", cfg.train.max_steps)
+        metrics = {name + "_loss": evaluate(model, *data.splits[name]) for name in ("train", "val", "test")}
+        metrics.update(
+            best_val_loss=best_val_loss, steps=cfg.train.max_steps, train_seconds=round(train_seconds, 3), params=params
+        )
+        write_hparams(writer, config_to_dict(cfg), metrics)
     finally:
         bar.close()
         writer.close()
 
-    metrics = {name + "_loss": evaluate(model, *data.splits[name]) for name in ("train", "val", "test")}
-    metrics.update(
-        best_val_loss=best_val_loss, steps=cfg.train.max_steps, train_seconds=round(train_seconds, 3), params=params
-    )
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     log.info(
         f"train {metrics['train_loss']:.4f}  val {metrics['val_loss']:.4f}  test {metrics['test_loss']:.4f}  "

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
 from conftest import CONFIGS, TINY, compose_config, run_script
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from test_diagnostics import hparams_of
+
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
@@ -66,6 +67,8 @@ def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
         a, b = (scalars(r, tag) for r in runs)
         assert a.keys() == b.keys() and len(a) >= 4
         assert max(abs(a[s] - b[s]) for s in a) < 1e-4, tag
+    # two rows in the HPARAMS tab, one per run, each in its run's own directory
+    assert [hparams_of(r)[0]["embedding.name"] for r in runs] == ["lookup", "onehot"]
 
 
 def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):

@@ -1,0 +1,199 @@
+"""What the network looks like inside, written to TensorBoard at evaluation steps only.
+
+    diagnostics = Diagnostics(writer, model, vocab, Xtr, Ytr, batch_size=128, block_size=5, seed=1337)
+    diagnostics.record(step, lr)                   # at each evaluation
+    write_hparams(writer, config_dict, metrics)    # once, at the end of the run
+
+Per evaluation (the lecture part 3 toolkit, and the part 2 embedding plot):
+    preact/<layer>, act/<layer>      histograms of each tanh's input and output
+    saturation/<layer>               fraction of tanh outputs with |t| > 0.97
+    grad/<param>                     histograms of each parameter's gradient
+    update_ratio/<param>             log10(std(lr * grad) / std(param))
+    grad_norm                        L2 norm of all gradients together
+    embedding (projector)            the character table, one labelled row per token
+    embedding/scatter                the table in 2-D (PCA when n_embd > 2), as an image
+    samples                          a few names, as text
+
+<layer> is the tanh module's name and <param> the parameter's name in the model's state dict
+(`hidden.2`, `hidden.0.weight`), so a tag points at the weights it describes.
+
+None of this may change the run: the activations and gradients come from one fixed diagnostic
+batch (drawn once, from its own generator), through torch.autograd.grad (the optimizer's .grad
+is untouched), under a forked global RNG (dropout's draws) and with the model's buffers
+(BatchNorm's running statistics) put back afterwards. Training with diagnostics on or off gives
+the same weights, bit for bit.
+"""
+
+import unicodedata
+
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from torch import nn
+from torch.utils.tensorboard import SummaryWriter
+from torch.utils.tensorboard.summary import hparams, text
+
+from makemore.data import Vocab
+from makemore.sampling import sample_batch
+
+SATURATED = 0.97  # |tanh| above this passes almost no gradient (1 - t^2 < 0.06): lecture part 3's threshold
+NUM_SAMPLES = 8  # names written as text at each evaluation
+VOWELS = set("aeiou")
+
+
+def token_labels(vocab: Vocab) -> list[list[str]]:
+    """[label, kind] per token for the projector: whitespace shown escaped, the boundary named as such."""
+    rows = []
+    for i, tok in enumerate(vocab.itos):
+        label = tok if tok.isprintable() and not tok.isspace() else repr(tok)
+        if i == 0:
+            rows.append([f"{label} (boundary)", "boundary"])
+            continue
+        base = unicodedata.normalize("NFD", tok)[:1].lower()
+        kind = "vowel" if base in VOWELS else "letter" if base.isalpha() else "other"
+        rows.append([label, kind])
+    return rows
+
+
+def project_2d(table: torch.Tensor) -> tuple[np.ndarray, str, str]:
+    """(vocab_size, n_embd) -> (vocab_size, 2) points and axis labels: the raw dims up to 2, else PCA."""
+    table = table.detach().double().cpu()
+    n_embd = table.shape[1]
+    if n_embd == 1:
+        return torch.cat([table, torch.zeros_like(table)], 1).numpy(), "dim 0", ""
+    if n_embd == 2:
+        return table.numpy(), "dim 0", "dim 1"
+    centred = table - table.mean(0)
+    _, s, vh = torch.linalg.svd(centred, full_matrices=False)  # vh: (k, n_embd), principal directions
+    axes = vh[:2]  # (2, n_embd)
+    # an SVD's signs are arbitrary; fix them so the picture doesn't flip between evaluations
+    signs = torch.sign(axes.gather(1, axes.abs().argmax(1, keepdim=True)))  # (2, 1)
+    points = centred @ (axes * signs).T  # (vocab_size, 2)
+    share = (s**2 / (s**2).sum()).tolist()
+    return points.numpy(), f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%})"
+
+
+def scatter_image(table: torch.Tensor, vocab: Vocab, step: int) -> np.ndarray:
+    """The lecture's plot of the characters in embedding space, as an (H, W, 3) uint8 image."""
+    points, xlabel, ylabel = project_2d(table)
+    kinds = [kind for _, kind in token_labels(vocab)]
+    colours = {"boundary": "tab:red", "vowel": "tab:orange", "letter": "tab:blue", "other": "tab:gray"}
+    fig = Figure(figsize=(6, 6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.scatter(points[:, 0], points[:, 1], s=260, c=[colours[k] for k in kinds])
+    for (x, y), tok in zip(points, vocab.itos, strict=True):
+        ax.text(x, y, tok, ha="center", va="center", color="white", fontsize=9, fontweight="bold")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"embeddings at step {step} (red: boundary, orange: vowels)")
+    ax.grid(alpha=0.3)
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()  # (H, W, 3)
+
+
+class Diagnostics:
+    """Records the per-evaluation diagnostics of one run; see the module docstring for the tags."""
+
+    def __init__(
+        self,
+        writer: SummaryWriter,
+        model: nn.Module,
+        vocab: Vocab,
+        X: torch.Tensor,
+        Y: torch.Tensor,
+        batch_size: int,
+        block_size: int,
+        seed: int,
+    ):
+        self.writer, self.model, self.vocab, self.block_size, self.seed = writer, model, vocab, block_size, seed
+        self.device = X.device
+        own = torch.Generator(device=self.device).manual_seed(seed)  # not the training batches' generator
+        ix = torch.randint(0, len(X), (batch_size,), device=self.device, generator=own)
+        self.X, self.Y = X[ix], Y[ix]  # (batch_size, block_size), (batch_size,): the same batch every time
+        self.labels = token_labels(vocab)
+        self.layers = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Tanh)]
+
+    def record(self, step: int, lr: float) -> None:
+        cuda = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            self._health(step, lr)
+            self._embedding(step)
+            self._samples(step)
+
+    def _health(self, step: int, lr: float) -> None:
+        model, w = self.model, self.writer
+        captured = {}
+        hooks = [
+            module.register_forward_hook(lambda m, args, out, name=name: captured.__setitem__(name, (args[0], out)))
+            for name, module in self.layers
+        ]
+        buffers = {name: b.clone() for name, b in model.named_buffers()}
+        named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+        try:
+            _, loss = model(self.X, self.Y)  # in the mode training runs in: dropout and batch statistics on
+            grads = torch.autograd.grad(loss, [p for _, p in named])
+        finally:
+            for hook in hooks:
+                hook.remove()
+            with torch.no_grad():
+                for name, b in model.named_buffers():
+                    b.copy_(buffers[name])
+        for name, (pre, act) in captured.items():
+            w.add_histogram(f"preact/{name}", pre.detach(), step)
+            w.add_histogram(f"act/{name}", act.detach(), step)
+            w.add_scalar(f"saturation/{name}", (act.detach().abs() > SATURATED).float().mean().item(), step)
+        norms = []
+        for (name, p), g in zip(named, grads, strict=True):
+            w.add_histogram(f"grad/{name}", g, step)
+            norms.append(g.norm())
+            if p.numel() > 1:
+                ratio = (lr * g).std() / p.detach().std()
+                if torch.isfinite(ratio) and ratio > 0:  # a parameter still all equal (a fresh norm's ones) has none
+                    w.add_scalar(f"update_ratio/{name}", ratio.log10().item(), step)
+        w.add_scalar("grad_norm", torch.stack(norms).norm().item(), step)
+
+    def _embedding(self, step: int) -> None:
+        table = self.model.embedding.table.detach().cpu()  # (vocab_size, n_embd)
+        self.writer.add_embedding(
+            table, metadata=self.labels, metadata_header=["token", "kind"], global_step=step, tag="embedding"
+        )
+        self.writer.add_image("embedding/scatter", scatter_image(table, self.vocab, step), step, dataformats="HWC")
+
+    def _samples(self, step: int) -> None:
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            # the same random numbers at every evaluation: the names change only because the model did
+            generator = torch.Generator(device=self.device).manual_seed(self.seed)
+            names = sample_batch(self.model, self.vocab, self.block_size, NUM_SAMPLES, generator)
+        finally:
+            self.model.train(was_training)
+        summary = text("samples", "\n".join(f"    {name}" for name in names))  # a markdown code block
+        summary.value[0].tag = "samples"  # add_text would call it samples/text_summary
+        self.writer.file_writer.add_summary(summary, step)
+
+
+def flatten(config: dict, prefix: str = "") -> dict:
+    """{"model": {"n_embd": 24}} -> {"model.n_embd": 24}: the keys the command line overrides."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value if isinstance(value, (bool, int, float, str)) else str(value)
+    return out
+
+
+def write_hparams(writer: SummaryWriter, config: dict, metrics: dict) -> None:
+    """The run's hyperparameters and final losses, for the HPARAMS tab, into this run's own event file.
+
+    SummaryWriter.add_hparams would open a new timestamped sub-run and split the run in two; this
+    writes the same three summaries, plus the metric scalars they point at, through the run's writer.
+    """
+    values = {f"metrics/{k}": v for k, v in metrics.items() if k.endswith("_loss")}
+    for summary in hparams(flatten(config), values):  # experiment, session start, session end
+        writer.file_writer.add_summary(summary)
+    for tag, value in values.items():
+        writer.add_scalar(tag, value, metrics["steps"])

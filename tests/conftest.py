@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 import train  # noqa: F401  (registers base_config with Hydra's ConfigStore)
 from makemore.config import Config
@@ -53,3 +55,19 @@ def words_file(tmp_path) -> Path:
 @pytest.fixture
 def tiny_cfg(words_file) -> Config:
     return compose_config([f"data.path={words_file}", *TINY])
+
+
+EVERYTHING = {"images": 0, "histograms": 0, "tensors": 0, "scalars": 0}  # keep every event, not a sample
+
+
+def events(run_dir: Path) -> EventAccumulator:
+    return EventAccumulator(str(run_dir), size_guidance=EVERYTHING).Reload()
+
+
+def hparams_of(run_dir: Path) -> tuple[dict, set[str]]:
+    """The hyperparameters a run recorded for the HPARAMS tab, and the metric tags it names."""
+    content = events(run_dir).PluginTagToContent("hparams")
+    start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"])
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/experiment"])
+    values = {k: getattr(v, v.WhichOneof("kind")) for k, v in start.session_start_info.hparams.items()}
+    return values, {m.name.tag for m in experiment.experiment.metric_infos}

@@ -2,31 +2,13 @@
 and recording them leaves the training itself untouched."""
 
 import json
-from pathlib import Path
 
 import torch
-from conftest import compose_config
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from tensorboard.plugins.hparams import plugin_data_pb2
 
+from conftest import compose_config, events, hparams_of
 from makemore.data import Vocab
 from makemore.diagnostics import flatten, project_2d, token_labels
 from makemore.trainer import train
-
-EVERYTHING = {"images": 0, "histograms": 0, "tensors": 0, "scalars": 0}  # keep every event, not a sample
-
-
-def events(run_dir: Path) -> EventAccumulator:
-    return EventAccumulator(str(run_dir), size_guidance=EVERYTHING).Reload()
-
-
-def hparams_of(run_dir: Path) -> tuple[dict, set[str]]:
-    """The hyperparameters a run recorded for the HPARAMS tab, and the metric tags it names."""
-    content = events(run_dir).PluginTagToContent("hparams")
-    start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"])
-    experiment = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/experiment"])
-    values = {k: getattr(v, v.WhichOneof("kind")) for k, v in start.session_start_info.hparams.items()}
-    return values, {m.name.tag for m in experiment.experiment.metric_infos}
 
 
 def test_token_labels_name_the_boundary_and_escape_whitespace():

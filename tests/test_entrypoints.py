@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import CONFIGS, TINY, compose_config, run_script
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from test_diagnostics import hparams_of
 
+from conftest import CONFIGS, TINY, compose_config, hparams_of, run_script
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}

@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import SampleConfig
-from makemore.sampling import encode_prefix, find_checkpoint, generate
+from makemore.sampling import find_checkpoint, generate
 from makemore.trainer import resolve_device
 
 ConfigStore.instance().store(name="sample_config", node=SampleConfig)
@@ -28,7 +28,6 @@ def main(dict_cfg: DictConfig) -> None:
         path = find_checkpoint(cfg.run)
         ckpt = load_checkpoint(path)
         model, vocab, run_cfg = model_from_checkpoint(ckpt, source=path)
-        encode_prefix(cfg.prefix, vocab)  # a bad prefix fails before anything is printed
         train_words = set(ckpt["train_words"])
         device = resolve_device(cfg.device)
         model.to(device)

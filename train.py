@@ -4,25 +4,42 @@
     python train.py embedding=onehot                  # the same model with one_hot(x) @ W
     python train.py -m embedding=lookup,onehot train.max_steps=2000
     python train.py experiment=lecture_mlp data.path=../shared/data/names.txt
+    python train.py train.resume=outputs/2026-11-28/10-00-00   # go on where an interrupted run stopped
 
 Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TIME/N):
 .hydra/ (the resolved config), TensorBoard events, checkpoints/{best,last}.pt, metrics.json.
+A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
 """
 
+import shlex
+import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
+from makemore.resume import TrainingInterrupted, run_dir_of
 from makemore.trainer import train
 
 HERE = Path(__file__).resolve().parent
 
 ConfigStore.instance().store(name="base_config", node=Config)
+# configs/config.yaml: a resumed run's directory is the run it resumes, its session's .hydra/ a subfolder
+if not OmegaConf.has_resolver("resume_dir"):
+    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(run_dir_of(resume) or fresh))
+    OmegaConf.register_new_resolver(
+        "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if run_dir_of(resume) else ".hydra"
+    )
+
+
+def resume_command(run_dir: Path) -> str:
+    """This very command, with train.resume pointing at run_dir: what goes on from where it stopped."""
+    overrides = [o for o in HydraConfig.get().overrides.task if not o.startswith(("train.resume=", "+train.resume="))]
+    return shlex.join(["python", sys.argv[0], *overrides, f"train.resume={run_dir}"])
 
 
 def resolve_data_path(path: str) -> str:
@@ -37,10 +54,16 @@ def resolve_data_path(path: str) -> str:
 def main(dict_cfg: DictConfig) -> float:
     cfg: Config = to_dataclass(dict_cfg)
     cfg.data.path = resolve_data_path(cfg.data.path)
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        metrics = train(cfg, Path(HydraConfig.get().runtime.output_dir))
+        metrics = train(cfg, run_dir)
     except USER_ERRORS as e:
         fail(str(e))
+    except TrainingInterrupted as e:
+        fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
+    except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
+        last = run_dir / "checkpoints" / "last.pt"
+        fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if last.is_file() else ""), code=130)
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 

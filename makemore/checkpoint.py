@@ -9,6 +9,12 @@ A checkpoint is a plain dict that `torch.load(path, weights_only=True)` opens:
     vocab          token strings, index = id; vocab[0] is the boundary token
     train_words    the training split's words (sample.py only_new=true filters against them)
     format         CHECKPOINT_FORMAT, so a file from another version is recognised as such
+and, so that train.resume can go on exactly where the run stopped (makemore/resume.py):
+    rng            {"torch", "cuda", "batches"}: the random-number generators' states (uint8 tensors;
+                   cuda is None for a CPU run)
+    loss_window    the minibatch losses (float32 tensor) since the last loss/train point
+    train_seconds  training time so far, summed over the sessions of a resumed run
+Sampling needs only KEYS; resuming needs RESUME_KEYS too.
 """
 
 import dataclasses
@@ -27,6 +33,7 @@ from makemore.models import build_model
 
 CHECKPOINT_FORMAT = 1
 KEYS = ("model", "optimizer", "step", "best_val_loss", "config", "vocab", "train_words", "format")
+RESUME_KEYS = ("rng", "loss_window", "train_seconds")
 
 
 class CheckpointError(ValueError):
@@ -38,7 +45,7 @@ def save_checkpoint(path: Path, **fields) -> None:
 
     A process killed at any instant leaves either the old checkpoint or the new one, never half of one.
     """
-    missing = set(KEYS) - set(fields) - {"format"}
+    missing = set(KEYS + RESUME_KEYS) - set(fields) - {"format"}
     assert not missing, f"save_checkpoint needs {sorted(missing)}"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

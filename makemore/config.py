@@ -101,6 +101,7 @@ class TrainConfig:
     log_interval: int = 50  # steps between train-loss points (the mean over the interval)
     device: str = "auto"  # auto (cuda if present, else cpu) | cpu | cuda | cuda:N
     diagnostics: bool = True  # at each evaluation: histograms, saturation, update ratios, projector, scatter, samples
+    resume: str | None = None  # a run directory or checkpoint to go on from, exactly; max_steps stays the total
 
     def __post_init__(self):
         _check(self.max_steps >= 1, "train.max_steps", self.max_steps, "an integer >= 1")

@@ -18,6 +18,7 @@ import torch
 
 BOUNDARY = "."  # how the boundary token (id 0) is shown, unless the words use "." themselves
 BOUNDARY_FALLBACKS = ("<.>", "<eos>", "<boundary>")  # longer than one character: can't clash with a real one
+MAX_WORD_LEN = 1000  # characters; a longer line means the file is not one word per line (and costs GBs of contexts)
 
 
 class DataError(ValueError):
@@ -42,6 +43,12 @@ def load_words(path: str | Path) -> list[str]:
     except UnicodeDecodeError as e:
         raise DataError(f"data.path {path}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
     words = [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+    longest = max(range(len(words)), key=lambda i: len(words[i]), default=None)
+    if longest is not None and len(words[longest]) > MAX_WORD_LEN:
+        raise DataError(
+            f"data.path {path}: line {longest + 1} is {len(words[longest]):,} characters long, a word may have "
+            f"at most {MAX_WORD_LEN:,}; expected one word per line"
+        )
     words = [w for w in words if w]
     if not words:
         raise DataError(f"data.path {path}: has no words (it is empty or blank)")
@@ -128,6 +135,6 @@ def split_words(words: list[str], seed: int, fractions=(0.8, 0.1)) -> tuple[list
     if not (train and val and test):
         raise DataError(
             f"{len(words)} words are too few for a train/val/test split of 80/10/10: "
-            "each part needs at least one word (10 words or more)"
+            "each part needs at least one word (6 words or more)"
         )
     return train, val, test

@@ -4,6 +4,7 @@
     names = list(generate(model, vocab, block_size=cfg.data.block_size, n=20, generator=g))
 """
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def sample_batch(
     max_len: int = 32,
 ) -> list[str]:
     """n names at once; a name ends at the boundary token or at max_len characters."""
+    check_options(vocab, n, temperature, top_k, prefix, max_len)
     device = next(model.parameters()).device
     prefix_ids = encode_prefix(prefix, vocab)
     context = torch.zeros(n, block_size, dtype=torch.long, device=device)  # (n, block_size)
@@ -96,6 +98,25 @@ def sample_batch(
     return names
 
 
+def check_options(
+    vocab: Vocab, n: int, temperature: float = 1.0, top_k: int | None = None, prefix: str = "", max_len: int = 32
+) -> None:
+    """Every sampling argument, before anything is generated: a SamplingError names the first one that's wrong."""
+    if not n >= 1:
+        raise SamplingError(f"num_samples={n}: expected an integer >= 1")
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise SamplingError(f"temperature={temperature}: expected a finite number > 0 (1 samples the model as trained)")
+    if top_k is not None and not 1 <= top_k <= len(vocab):
+        raise SamplingError(f"top_k={top_k}: expected null or 1..{len(vocab)} (the model has {len(vocab)} tokens)")
+    if not max_len >= 1:
+        raise SamplingError(f"max_len={max_len}: expected an integer >= 1")
+    encode_prefix(prefix, vocab)
+    if len(prefix) >= max_len:
+        raise SamplingError(
+            f"prefix={prefix!r} has {len(prefix)} characters: max_len={max_len} leaves no room to add one"
+        )
+
+
 def generate(
     model: nn.Module,
     vocab: Vocab,
@@ -105,7 +126,15 @@ def generate(
     exclude: set[str] | None = None,
     **options,
 ) -> Iterator[str]:
-    """Yield exactly n names, CHUNK at a time; names in `exclude` are skipped (drawn again)."""
+    """Exactly n names, CHUNK at a time, lazily: memory stays bounded whatever n is. Names in `exclude` are drawn again.
+
+    The arguments are checked now, before the first name is asked for.
+    """
+    check_options(vocab, n, **options)
+    return _generate(model, vocab, block_size, n, generator, exclude, options)
+
+
+def _generate(model, vocab, block_size, n, generator, exclude, options) -> Iterator[str]:
     left, rounds = n, 0
     while left > 0:
         rounds += 1

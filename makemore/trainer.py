@@ -8,13 +8,14 @@ Writes into run_dir:
                               and with train.diagnostics the tags of makemore/diagnostics.py
     NNNNN/embedding/          with train.diagnostics: the projector's table at step NNNNN (projector_config.pbtxt)
     checkpoints/best.pt       the lowest validation loss so far
-    checkpoints/last.pt       the end of the run
+    checkpoints/last.pt       the latest evaluation, interruption or the end of the run: what train.resume goes on from
     metrics.json              train/val/test loss of the final model, best_val_loss, steps, train_seconds, params
 """
 
 import json
 import logging
 import math
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,20 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from tqdm.auto import tqdm
 
-from makemore.checkpoint import config_to_dict, save_checkpoint
+from makemore.checkpoint import RESUME_KEYS, CheckpointError, config_to_dict, load_checkpoint, save_checkpoint
 from makemore.config import Config
-from makemore.data import Vocab, build_contexts, load_words, split_words
+from makemore.data import DataError, Vocab, build_contexts, load_words, split_words
 from makemore.diagnostics import Diagnostics, write_hparams
 from makemore.models import build_model, count_params
 from makemore.optim import build_optimizer, lr_at
+from makemore.resume import (
+    StopSignals,
+    TrainingInterrupted,
+    check_resumable,
+    restore_rng,
+    resume_checkpoint,
+    rng_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +65,10 @@ def resolve_device(name: str) -> torch.device:
 def load_dataset(cfg: Config, device: torch.device) -> Dataset:
     words = load_words(cfg.data.path)
     vocab = Vocab.from_words(words)
-    train_words, val_words, test_words = split_words(words, cfg.data.split_seed)
+    try:
+        train_words, val_words, test_words = split_words(words, cfg.data.split_seed)
+    except DataError as e:
+        raise DataError(f"data.path {cfg.data.path}: {e}") from None
     distinct = len(set(words))
     log.info(
         f"{cfg.data.path}: {len(words)} words ({distinct} distinct, {len(words) - distinct} duplicates kept), "
@@ -83,9 +95,20 @@ def evaluate(model: nn.Module, X: torch.Tensor, Y: torch.Tensor) -> float:
 
 
 def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
-    """Train the configured model, writing TensorBoard events, checkpoints and metrics.json into run_dir."""
+    """Train the configured model, writing TensorBoard events, checkpoints and metrics.json into run_dir.
+
+    With cfg.train.resume it goes on from that checkpoint; raises TrainingInterrupted on Ctrl-C/SIGTERM
+    (after saving last.pt) and TrainingDiverged on a non-finite loss (keeping the last good checkpoints).
+    """
     run_dir = Path(run_dir)
     device = resolve_device(cfg.train.device)
+    resumed = None
+    if cfg.train.resume:
+        resume_path = resume_checkpoint(cfg.train.resume)
+        resumed = load_checkpoint(resume_path)
+        missing = [k for k in RESUME_KEYS if k not in resumed]
+        if missing:
+            raise CheckpointError(f"train.resume={resume_path}: written without {', '.join(missing)}, can't resume")
     torch.manual_seed(cfg.seed)  # the weights and dropout
     data = load_dataset(cfg, device)
     Xtr, Ytr = data.splits["train"]
@@ -96,14 +119,48 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
     params = count_params(model)
     log.info(f"{cfg.model.name}, {cfg.embedding.name} embedding: {params} parameters, on {device}, run dir {run_dir}")
 
-    writer = SummaryWriter(log_dir=str(run_dir))
+    # the minibatch losses since the last loss/train point, kept on the device: no host sync per step
+    window = torch.zeros(min(cfg.train.log_interval, cfg.train.max_steps), device=device)
+    n_window, start_step, best_val_loss, seconds_before = 0, 0, math.inf, 0.0
+    if resumed is not None:
+        check_resumable(resumed, resume_path, config_to_dict(cfg), data.vocab, data.train_words, device)
+        model.load_state_dict(resumed["model"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        restore_rng(resumed["rng"], device, batches)
+        n_window = len(resumed["loss_window"])
+        window[:n_window] = resumed["loss_window"].to(device)
+        start_step, best_val_loss, seconds_before = resumed["step"], resumed["best_val_loss"], resumed["train_seconds"]
+        for stale in (run_dir / "checkpoints").glob(".*.tmp"):  # left by a process killed while saving
+            stale.unlink()
+        log.info(f"resuming {resume_path} at step {start_step} of {cfg.train.max_steps}")
+
+    # purge_step: events a killed process logged after its last checkpoint are hidden, so the curve stays one line
+    writer = SummaryWriter(log_dir=str(run_dir), purge_step=start_step + 1 if resumed is not None else None)
     diagnostics = None
     if cfg.train.diagnostics:
         batch, block = cfg.train.batch_size, cfg.data.block_size
         diagnostics = Diagnostics(writer, model, data.vocab, Xtr, Ytr, batch, block, cfg.seed)
-    best_val_loss = math.inf
+    saved = {}  # checkpoint name -> the step it holds
+
+    def diverged(what: str, value: float, step: int) -> TrainingDiverged:
+        kept = ", ".join(f"{run_dir / 'checkpoints' / name} (step {s})" for name, s in saved.items())
+        return TrainingDiverged(
+            f"{what} became {value} at step {step}; stopped. "
+            + (f"The last good checkpoints are kept: {kept}. " if kept else "No checkpoint was written before it. ")
+            + "Try a lower optim.lr or more optim.warmup_steps"
+        )
+
+    def check_window(done: int) -> None:
+        """Raise naming the first step whose minibatch loss was not finite (one host sync)."""
+        bad = torch.nonzero(~torch.isfinite(window[:n_window]))
+        if len(bad):
+            first = int(bad[0])
+            raise diverged("the training loss", window[first].item(), done - n_window + 1 + first)
 
     def checkpoint(name: str, step: int) -> None:
+        check_window(step)
+        if not all(torch.isfinite(p).all() for p in model.parameters()):  # never overwrite good weights with bad
+            raise diverged("a weight", math.nan, step)
         save_checkpoint(
             run_dir / "checkpoints" / name,
             model=model.state_dict(),
@@ -113,50 +170,69 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
             config=config_to_dict(cfg),
             vocab=list(data.vocab.itos),
             train_words=data.train_words,
+            rng=rng_state(device, batches),
+            loss_window=window[:n_window].cpu(),
+            train_seconds=seconds_before + time.perf_counter() - start,
         )
+        saved[name] = step
 
     model.train()
-    running = torch.zeros((), device=device)  # summed on the device: no host sync per step
-    n_running, val_loss, train_loss = 0, math.nan, math.nan
+    val_loss, train_loss = math.nan, math.nan
     start = time.perf_counter()
-    bar = tqdm(total=cfg.train.max_steps, desc="train", unit="step", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=cfg.train.max_steps,
+        initial=start_step,
+        desc="train",
+        unit="step",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
     try:
-        for step in range(cfg.train.max_steps):
-            lr = lr_at(step, cfg.optim, cfg.train.max_steps)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            ix = torch.randint(0, len(Xtr), (cfg.train.batch_size,), device=device, generator=batches)
-            _, loss = model(Xtr[ix], Ytr[ix])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            running += loss.detach()
-            n_running += 1
-            done = step + 1  # steps taken; the x axis of every curve
-            bar.update(1)
+        with StopSignals() as stop:
+            for step in range(start_step, cfg.train.max_steps):
+                lr = lr_at(step, cfg.optim, cfg.train.max_steps)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                ix = torch.randint(0, len(Xtr), (cfg.train.batch_size,), device=device, generator=batches)
+                _, loss = model(Xtr[ix], Ytr[ix])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                window[n_window] = loss.detach()
+                n_window += 1
+                done = step + 1  # steps taken; the x axis of every curve
+                bar.update(1)
 
-            last = done == cfg.train.max_steps
-            if done % cfg.train.log_interval == 0 or last:
-                train_loss = (running / n_running).item()
-                running.zero_()
-                n_running = 0
-                if not math.isfinite(train_loss):
-                    raise TrainingDiverged(f"training loss became {train_loss} by step {done}; try a lower optim.lr")
-                writer.add_scalar("loss/train", train_loss, done)
-                writer.add_scalar("lr", lr, done)
-                bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
+                last = done == cfg.train.max_steps
+                if done % cfg.train.log_interval == 0 or last:
+                    check_window(done)
+                    train_loss = (window[:n_window].sum() / n_window).item()
+                    n_window = 0
+                    writer.add_scalar("loss/train", train_loss, done)
+                    writer.add_scalar("lr", lr, done)
+                    bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
 
-            if done % cfg.train.eval_interval == 0 or last:
-                val_loss = evaluate(model, *data.splits["val"])
-                writer.add_scalar("loss/val", val_loss, done)
-                if diagnostics is not None:
-                    diagnostics.record(done, lr)
-                bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
-                if val_loss < best_val_loss:
-                    best_val_loss = val_loss
-                    checkpoint("best.pt", done)
-        train_seconds = time.perf_counter() - start
-        checkpoint("last.pt", cfg.train.max_steps)
+                if done % cfg.train.eval_interval == 0 or last:
+                    val_loss = evaluate(model, *data.splits["val"])
+                    if not math.isfinite(val_loss):
+                        check_window(done)  # a bad minibatch loss came first, if there was one
+                        raise diverged("the validation loss", val_loss, done)
+                    writer.add_scalar("loss/val", val_loss, done)
+                    if diagnostics is not None:
+                        diagnostics.record(done, lr)
+                    bar.set_postfix(loss=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
+                    if val_loss < best_val_loss:
+                        best_val_loss = val_loss
+                        checkpoint("best.pt", done)
+                    checkpoint("last.pt", done)  # always something recent to resume from
+
+                if stop.signum is not None:
+                    if saved.get("last.pt") != done:
+                        checkpoint("last.pt", done)
+                    name = signal.Signals(stop.signum).name
+                    path = run_dir / "checkpoints" / "last.pt"
+                    raise TrainingInterrupted(f"{name} at step {done}: saved {path}", stop.signum, path)
+        train_seconds = seconds_before + time.perf_counter() - start
         metrics = {name + "_loss": evaluate(model, *data.splits[name]) for name in ("train", "val", "test")}
         metrics.update(
             best_val_loss=best_val_loss, steps=cfg.train.max_steps, train_seconds=round(train_seconds, 3), params=params

@@ -1,9 +1,15 @@
+import signal
+import subprocess
+import sys
+
 import pytest
 import torch
 
+from conftest import ROOT
 from makemore.checkpoint import (
     CHECKPOINT_FORMAT,
     KEYS,
+    RESUME_KEYS,
     CheckpointError,
     load_checkpoint,
     model_from_checkpoint,
@@ -20,7 +26,8 @@ def trained_run(tiny_cfg, tmp_path):
 
 def test_checkpoint_is_a_plain_self_describing_dict(trained_run, tiny_cfg):
     ckpt = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
-    assert set(ckpt) == set(KEYS)
+    assert set(ckpt) == set(KEYS + RESUME_KEYS)
+    assert set(ckpt["rng"]) == {"torch", "cuda", "batches"} and ckpt["rng"]["cuda"] is None
     assert ckpt["format"] == CHECKPOINT_FORMAT and ckpt["step"] == tiny_cfg.train.max_steps
     assert type(ckpt["config"]) is dict and ckpt["config"]["model"]["n_hidden"] == 32
     assert ckpt["vocab"][0] == "." and ckpt["vocab"][1:] == sorted(ckpt["vocab"][1:])
@@ -50,17 +57,65 @@ def test_no_temporary_files_left_behind(trained_run):
 
 
 class Boom:
+    """Unpickling this calls open(marker, "w"): the marker file exists if and only if the file's code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
     def __reduce__(self):
-        import os
-
-        return (os.system, ("echo pwned",))
+        return (open, (self.marker, "w"))
 
 
-def test_code_in_a_checkpoint_is_refused(tmp_path):
+def test_code_in_a_checkpoint_is_refused_and_never_runs(tmp_path, tiny_cfg):
+    from dataclasses import replace
+
+    marker = tmp_path / "pwned"
     path = tmp_path / "evil.pt"
-    torch.save({"format": 1, "payload": Boom()}, path)
-    with pytest.raises(CheckpointError, match="refused"):
+    torch.save({"format": 1, "payload": Boom(marker)}, path)
+    torch.load(path, weights_only=False)  # the trap works: a plain torch.load would run it
+    assert marker.exists()
+    marker.unlink()
+    with pytest.raises(CheckpointError, match="refused to load"):
         load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="refused to load"):
+        train(replace(tiny_cfg, train=replace(tiny_cfg.train, resume=str(path))), tmp_path / "run", progress=False)
+    assert not marker.exists()
+
+
+# a child process that saves step 1, then is killed with SIGKILL at `instant` while saving step 2
+KILL_DURING_SAVE = """
+import io, os, signal, sys
+from pathlib import Path
+import torch
+from makemore import checkpoint
+
+path, instant = Path(sys.argv[1]), sys.argv[2]
+fields = dict(model={"w": torch.arange(250_000.0)}, optimizer={}, best_val_loss=1.0, config={}, vocab=["."],
+              train_words=[], rng={}, loss_window=torch.zeros(0), train_seconds=0.0)
+checkpoint.save_checkpoint(path, step=1, **fields)
+kill = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+save = torch.save
+if instant == "writing":  # half the bytes are on disk
+    def half(obj, f):
+        buf = io.BytesIO()
+        save(obj, buf)
+        f.write(buf.getvalue()[: len(buf.getvalue()) // 2])
+        f.flush()
+        kill()
+    torch.save = half
+elif instant == "renaming":  # the whole new file is written and synced, the rename not yet done
+    os.replace = kill
+checkpoint.save_checkpoint(path, step=2, **fields)
+"""
+
+
+@pytest.mark.parametrize("instant, step", [("writing", 1), ("renaming", 1), ("never", 2)])
+def test_kill_9_while_saving_leaves_the_old_checkpoint_or_the_new_one(tmp_path, instant, step):
+    path = tmp_path / "checkpoints" / "last.pt"
+    proc = subprocess.run([sys.executable, "-c", KILL_DURING_SAVE, str(path), instant], cwd=ROOT, capture_output=True)
+    assert proc.returncode == (0 if instant == "never" else -signal.SIGKILL), proc.stderr
+    assert load_checkpoint(path)["step"] == step  # whole and readable, never half of one
+    assert torch.equal(load_checkpoint(path)["model"]["w"], torch.arange(250_000.0))
 
 
 @pytest.mark.parametrize("obj, message", [({"step": 1}, "not a makemore checkpoint"), ({"format": 99}, "format 99")])

@@ -1,10 +1,12 @@
+import logging
 import random
+from pathlib import Path
 
 import pytest
 import torch
 
-from conftest import ROOT, SHARED_NAMES
-from makemore.data import DataError, Vocab, build_contexts, load_words, split_words
+from conftest import ROOT, SHARED_NAMES, compose_config
+from makemore.data import MAX_WORD_LEN, DataError, Vocab, build_contexts, load_words, split_words
 
 
 def reference_contexts(words, vocab, block_size):
@@ -13,8 +15,7 @@ def reference_contexts(words, vocab, block_size):
     X, Y = [], []
     for w in words:
         context = [0] * block_size
-        for ch in w + vocab.boundary:
-            ix = stoi[ch]
+        for ix in [stoi[ch] for ch in w] + [0]:
             X.append(context)
             Y.append(ix)
             context = context[1:] + [ix]
@@ -106,3 +107,61 @@ def test_load_words_rejects_bad_files_naming_them(tmp_path, content, message):
 def test_load_words_rejects_a_directory(tmp_path):
     with pytest.raises(DataError, match="directory"):
         load_words(tmp_path)
+
+
+def test_load_words_names_an_unreadable_file(tmp_path, monkeypatch):
+    path = tmp_path / "locked.txt"
+    path.write_text("anna\n")
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)  # chmod 000 can't stop root, who runs CI here
+    with pytest.raises(DataError, match="cannot be read \\(Permission denied\\)") as err:
+        load_words(path)
+    assert str(path) in str(err.value)
+
+
+def test_load_words_rejects_one_enormous_line(tmp_path):
+    path = tmp_path / "one_line.txt"
+    path.write_text("anna\nbob\n" + "x" * (MAX_WORD_LEN + 1) + "\ncarl\n")
+    with pytest.raises(DataError, match=f"line 3 is {MAX_WORD_LEN + 1:,} characters long") as err:
+        load_words(path)
+    assert str(path) in str(err.value)
+    path.write_text("anna\n" + "x" * MAX_WORD_LEN + "\n")  # at the limit: still a word
+    assert len(load_words(path)[1]) == MAX_WORD_LEN
+
+
+def test_any_character_is_a_character(tmp_path):
+    path = tmp_path / "w.txt"
+    path.write_text("O'Brien\nAnne-Marie\nmary jo\nZo\u00eb\n\u00c5sa\nj.r.\n")
+    words = load_words(path)
+    assert words == ["O'Brien", "Anne-Marie", "mary jo", "Zo\u00eb", "\u00c5sa", "j.r."]
+    vocab = Vocab.from_words(words)
+    assert {"'", "-", " ", "\u00eb", "\u00c5", "O", "."} <= set(vocab.itos[1:])
+    assert vocab.itos[0] not in vocab.itos[1:] and len(set(vocab.itos)) == len(vocab)
+    assert all(vocab.decode(vocab.encode(w)) == w for w in words)
+    X, Y = build_contexts(words, vocab, 3)
+    assert torch.equal(X, reference_contexts(words, vocab, 3)[0]) and (Y == 0).sum() == len(words)
+
+
+@pytest.mark.parametrize("n, ok", [(5, False), (6, True)])
+def test_the_smallest_split(n, ok):
+    words = [f"w{i}" for i in range(n)]
+    if ok:
+        assert [len(p) for p in split_words(words, seed=42)] == [4, 1, 1]
+    else:
+        with pytest.raises(DataError, match="6 words or more"):
+            split_words(words, seed=42)
+
+
+def test_duplicates_are_kept_and_counted(tmp_path, caplog):
+    from makemore.trainer import load_dataset
+
+    path = tmp_path / "w.txt"
+    path.write_text("anna\nbob\nanna\ncarl\ndave\nanna\neve\nfred\n")
+    cfg = compose_config([f"data.path={path}"])
+    with caplog.at_level(logging.INFO, logger="makemore.trainer"):
+        data = load_dataset(cfg, torch.device("cpu"))
+    assert "8 words (6 distinct, 2 duplicates kept)" in caplog.text
+    assert sum(len(data.splits[s][1]) for s in data.splits) == sum(len(w) + 1 for w in load_words(path))

@@ -1,13 +1,16 @@
 """The real train.py and sample.py, end to end, on tiny configs into tmp_path."""
 
 import json
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import CONFIGS, TINY, compose_config, hparams_of, run_script
+from conftest import CONFIGS, ROOT, TINY, compose_config, hparams_of, run_script
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
@@ -88,14 +91,67 @@ def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):
         (["data.path=/nonexistent/words.txt"], "/nonexistent/words.txt: no such file"),
         (["model.n_embdd=3"], "n_embdd"),
         (["optim.lr=fast"], "optim.lr"),
+        (["data.path={few}"], "{few}: 5 words are too few for a train/val/test split"),
     ],
 )
 def test_bad_input_gets_one_clear_line(tmp_path, args, message):
+    few = tmp_path / "five.txt"
+    few.write_text("anna\nbob\ncarl\ndave\neve\n")
+    args, message = [a.format(few=few) for a in args], message.format(few=few)
     run_dir = tmp_path / "run"
     proc = run_script("train.py", *args, f"hydra.run.dir={run_dir}", check=False)
     assert proc.returncode != 0
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (run_dir / "checkpoints").exists() and not (run_dir / "metrics.json").exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tiny_run")
+    words = tmp / "words.txt"
+    words.write_text("\n".join((ROOT / "data" / "names.txt").read_text().split()[:200]) + "\n")
+    train(compose_config([f"data.path={words}", *TINY]), tmp / "run", progress=False)
+    return tmp / "run"
+
+
+def test_sample_bad_arguments_get_one_line_and_no_names(tiny_run, tmp_path):
+    from test_checkpoint import Boom
+
+    marker, evil = tmp_path / "pwned", tmp_path / "evil.pt"
+    torch.save({"format": 1, "payload": Boom(marker)}, evil)
+    for args, message in [
+        ([f"run={tiny_run}", "top_k=27"], "top_k=27: expected null or 1..26 (the model has 26 tokens)"),
+        ([f"run={evil}"], f"checkpoint {evil}: refused to load"),
+    ]:
+        proc = run_script("sample.py", *args, check=False)
+        assert proc.returncode == 2 and proc.stdout == "", args
+        assert proc.stderr.startswith(f"error: {message}") and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident memory from /proc")
+def test_ten_million_names_stream_in_bounded_memory(tiny_run):
+    def rss_mb(pid):
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "sample.py"), f"run={tiny_run}", "num_samples=10000000", "max_len=4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert select.select([proc.stdout], [], [], 120)[0], "no name within 120 s: the names are not streamed"
+        proc.stdout.readline()
+        first = rss_mb(proc.pid)
+        for _ in range(8 * 8192):  # eight chunks later
+            assert proc.stdout.readline()
+        assert proc.poll() is None  # still going: the ten million were never all made at once
+        assert rss_mb(proc.pid) < first + 50, (first, rss_mb(proc.pid))
+    finally:
+        proc.stdout.close()  # like `| head`: sample.py stops quietly
+        stderr = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert "Traceback" not in stderr
 
 
 def test_sample_bad_input(tmp_path):

@@ -1,8 +1,12 @@
+import itertools
+import math
+import re
 from pathlib import Path
 
 import pytest
 import torch
 
+from makemore import sampling
 from makemore.config import ModelConfig
 from makemore.data import Vocab
 from makemore.models import build_model
@@ -57,9 +61,54 @@ def test_generate_yields_exactly_n_and_only_new_excludes(model):
     assert len(list(generate(model, VOCAB, 3, 10_000, torch.Generator().manual_seed(0), max_len=4))) == 10_000
 
 
-def test_unknown_prefix_characters_are_named(model):
-    with pytest.raises(SamplingError, match="'Q'"):
+def test_unknown_prefix_characters_are_named_with_what_is_allowed(model):
+    with pytest.raises(SamplingError, match="'Q'.*it knows 'abcdefghijklmnopqrstuvwxyz'"):
         names(model, prefix="Qa")
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(n=0), "num_samples=0"),
+        (dict(temperature=0.0), "temperature=0.0"),
+        (dict(temperature=-1.0), "temperature=-1.0"),
+        (dict(temperature=math.nan), "temperature=nan"),
+        (dict(temperature=math.inf), "temperature=inf"),
+        (dict(top_k=0), "top_k=0"),
+        (dict(top_k=-2), "top_k=-2"),
+        (dict(top_k=len(VOCAB) + 1), f"top_k={len(VOCAB) + 1}: expected null or 1..{len(VOCAB)}"),
+        (dict(max_len=0), "max_len=0"),
+        (dict(prefix="abc", max_len=3), "max_len=3 leaves no room"),
+        (dict(prefix="a-b"), "'-'"),
+    ],
+)
+def test_every_bad_sampling_argument_is_refused_before_any_name(model, options, message):
+    n = options.pop("n", 5)
+    with pytest.raises(SamplingError, match=re.escape(message)):
+        generate(model, VOCAB, 3, n, torch.Generator().manual_seed(0), **options)  # raises before the first name
+    with pytest.raises(SamplingError, match=re.escape(message)):
+        sample_batch(model, VOCAB, 3, n, torch.Generator().manual_seed(0), **options)
+
+
+def test_the_edges_of_the_ranges_are_allowed(model):
+    assert len(names(model, n=3, top_k=len(VOCAB), max_len=1)) == 3
+    assert names(model, n=2, prefix="ab", max_len=3, temperature=1e-3)[0].startswith("ab")
+
+
+def test_millions_of_names_are_generated_lazily_in_bounded_chunks(model, monkeypatch):
+    asked = []
+    real = sampling.sample_batch
+
+    def spy(model, vocab, block_size, n, *args, **kwargs):
+        asked.append(n)
+        return real(model, vocab, block_size, n, *args, **kwargs)
+
+    monkeypatch.setattr(sampling, "sample_batch", spy)
+    monkeypatch.setattr(sampling, "CHUNK", 1000)
+    stream = generate(model, VOCAB, 3, 5_000_000, torch.Generator().manual_seed(0), max_len=4)
+    assert asked == []  # nothing is made before it is asked for
+    first = list(itertools.islice(stream, 2500))
+    assert len(first) == 2500 and asked == [1000, 1000, 1000]  # three chunks, not five million names
 
 
 def test_find_checkpoint(tmp_path, monkeypatch):

@@ -25,11 +25,14 @@ the same weights, bit for bit.
 """
 
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import torch
+from google.protobuf import text_format
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams, text
@@ -173,6 +176,22 @@ class Diagnostics:
         summary = text("samples", "\n".join(f"    {name}" for name in names))  # a markdown code block
         summary.value[0].tag = "samples"  # add_text would call it samples/text_summary
         self.writer.file_writer.add_summary(summary, step)
+
+
+def keep_projector(writer: SummaryWriter, run_dir: Path, step: int) -> None:
+    """A resumed run: keep the projector's tables up to `step` in the projector_config.pbtxt the writer rewrites.
+
+    SummaryWriter.add_embedding writes the file anew from the tables *this* writer added; without this a
+    resumed run's Projector would lose every table from before the resume.
+    """
+    path = run_dir / "projector_config.pbtxt"
+    if not path.is_file():
+        return
+    old = text_format.Parse(path.read_text(), ProjectorConfig())
+    if not hasattr(writer, "_projector_config"):  # SummaryWriter creates it on the first add_embedding
+        writer._projector_config = ProjectorConfig()
+    # tensor_name is "embedding:00100"; tables a killed process wrote after its last checkpoint are dropped
+    writer._projector_config.embeddings.extend(e for e in old.embeddings if int(e.tensor_name.split(":")[-1]) <= step)
 
 
 def flatten(config: dict, prefix: str = "") -> dict:

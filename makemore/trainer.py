@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, config_to_dict, load_checkpoint, save_checkpoint
 from makemore.config import Config
 from makemore.data import DataError, Vocab, build_contexts, load_words, split_words
-from makemore.diagnostics import Diagnostics, write_hparams
+from makemore.diagnostics import Diagnostics, keep_projector, write_hparams
 from makemore.models import build_model, count_params
 from makemore.optim import build_optimizer, lr_at
 from makemore.resume import (
@@ -140,6 +140,8 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
     if cfg.train.diagnostics:
         batch, block = cfg.train.batch_size, cfg.data.block_size
         diagnostics = Diagnostics(writer, model, data.vocab, Xtr, Ytr, batch, block, cfg.seed)
+        if resumed is not None:
+            keep_projector(writer, run_dir, start_step)
     saved = {}  # checkpoint name -> the step it holds
 
     def diverged(what: str, value: float, step: int) -> TrainingDiverged:

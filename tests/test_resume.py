@@ -99,6 +99,8 @@ def test_interrupted_and_resumed_is_the_uninterrupted_run(words, reference, tmp_
             assert_same(ours[key], theirs[key], f"{name}:{key}")
     for tag in TAGS:  # TensorBoard shows one curve, the same one
         assert curve(run_dir, tag) == curve(ref_dir, tag), tag
+    projector = [d / "projector_config.pbtxt" for d in (run_dir, ref_dir)]
+    assert projector[0].read_text() == projector[1].read_text()  # every evaluation's embedding table, resumed or not
 
 
 def test_resume_from_an_evaluation_checkpoint_after_a_kill(words, reference, tmp_path, monkeypatch):

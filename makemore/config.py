@@ -78,6 +78,7 @@ class OptimConfig:
     milestones: list[int] = field(default_factory=lambda: [100_000])  # step: multiply lr by gamma at each
     gamma: float = 0.1  # step: the lecture's 0.1 -> 0.01
     min_lr: float = 3e-5  # cosine: the lr it decays to at train.max_steps
+    fused: bool = True  # one fused kernel per step for all parameters instead of a Python loop over them; same update
 
     def __post_init__(self):
         _check(self.name in OPTIMIZERS, "optim.name", self.name, f"one of {', '.join(OPTIMIZERS)}")
@@ -102,12 +103,15 @@ class TrainConfig:
     device: str = "auto"  # auto (cuda if present, else cpu) | cpu | cuda | cuda:N
     diagnostics: bool = True  # at each evaluation: histograms, saturation, update ratios, projector, scatter, samples
     resume: str | None = None  # a run directory or checkpoint to go on from, exactly; max_steps stays the total
+    threads: int = 0  # torch's intra-op CPU threads; 0: torch's default (one per core). Small models run best on 1
+    compile: bool = False  # torch.compile the training forward/backward; compiling takes a while and needs a C++ compiler
 
     def __post_init__(self):
         _check(self.max_steps >= 1, "train.max_steps", self.max_steps, "an integer >= 1")
         _check(self.batch_size >= 1, "train.batch_size", self.batch_size, "an integer >= 1")
         _check(self.eval_interval >= 1, "train.eval_interval", self.eval_interval, "an integer >= 1")
         _check(self.log_interval >= 1, "train.log_interval", self.log_interval, "an integer >= 1")
+        _check(self.threads >= 0, "train.threads", self.threads, "an integer >= 0 (0: torch's default)")
         ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
         _check(ok, "train.device", self.device, "auto, cpu, cuda or cuda:N")
 

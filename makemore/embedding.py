@@ -12,7 +12,6 @@ why it is the faster and leaner of the two.
 """
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 
@@ -39,13 +38,16 @@ class OneHotEmbedding(nn.Module):
         super().__init__()
         self.vocab_size, self.n_embd = vocab_size, n_embd
         self.proj = nn.utils.skip_init(nn.Linear, vocab_size, n_embd, bias=False)  # weight: (n_embd, vocab_size)
+        # ids compared against 0..vocab_size-1 make the one-hot rows in one op; F.one_hot also
+        # checks the ids' range on every call, which costs more than the matmul at these sizes
+        self.register_buffer("ids", torch.arange(vocab_size), persistent=False)
 
     @property
     def table(self) -> torch.Tensor:
         return self.proj.weight.t()  # (vocab_size, n_embd), a view: writes go to the Linear's weight
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        one_hot = F.one_hot(idx, self.vocab_size).to(self.proj.weight.dtype)  # (..., vocab_size)
+        one_hot = (idx[..., None] == self.ids).to(self.proj.weight.dtype)  # (..., vocab_size)
         return self.proj(one_hot)  # (..., n_embd)
 
 

@@ -18,6 +18,25 @@ from makemore.embedding import build_embedding, init_table
 TANH_GAIN = 5 / 3  # keeps tanh activations near unit variance (lecture part 3; torch.nn.init.calculate_gain)
 
 
+@torch.no_grad()
+def init_linears(embedding: nn.Module, linears: list[nn.Linear], head: nn.Linear, init: str) -> None:
+    """One draw order for every variant, embedding first, so equal seeds give equal weights."""
+    init_table(embedding)
+    for module in linears:
+        if init == "lecture":  # lecture part 2: torch.randn for every weight and bias
+            module.weight.normal_()
+            if module.bias is not None:
+                module.bias.normal_()
+            continue
+        fan_in = module.in_features
+        # the output layer starts small so the first predictions are near-uniform
+        # (initial loss ~ log(vocab_size) rather than "confidently wrong")
+        std = 0.1 / math.sqrt(fan_in) if module is head else TANH_GAIN / math.sqrt(fan_in)
+        module.weight.normal_(0.0, std)
+        if module.bias is not None:
+            module.bias.zero_()
+
+
 class MLP(nn.Module):
     """MLP language model after Bengio et al. 2003, A Neural Probabilistic Language Model.
 
@@ -44,27 +63,8 @@ class MLP(nn.Module):
             fan_in = cfg.n_hidden
         self.hidden = nn.Sequential(*layers)
         self.head = nn.Linear(cfg.n_hidden, vocab_size)
-        self._init_weights(cfg.init)
-
-    @torch.no_grad()
-    def _init_weights(self, init: str) -> None:
-        # one draw order for every variant, embedding first, so equal seeds give equal weights
-        init_table(self.embedding)
-        for module in [*self.hidden, self.head]:
-            if not isinstance(module, nn.Linear):
-                continue
-            if init == "lecture":  # lecture part 2: torch.randn for every weight and bias
-                module.weight.normal_()
-                if module.bias is not None:
-                    module.bias.normal_()
-                continue
-            fan_in = module.in_features
-            # the output layer starts small so the first predictions are near-uniform
-            # (initial loss ~ log(vocab_size) rather than "confidently wrong")
-            std = 0.1 / math.sqrt(fan_in) if module is self.head else TANH_GAIN / math.sqrt(fan_in)
-            module.weight.normal_(0.0, std)
-            if module.bias is not None:
-                module.bias.zero_()
+        linears = [m for m in self.hidden if isinstance(m, nn.Linear)]
+        init_linears(self.embedding, [*linears, self.head], self.head, cfg.init)
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
         B = idx.shape[0]
@@ -75,7 +75,54 @@ class MLP(nn.Module):
         return logits, loss
 
 
-MODELS = {"mlp": MLP}
+class Hierarchical(nn.Module):
+    """Hierarchical MLP ("makemore part 5", after WaveNet, van den Oord et al. 2016): the context is
+    fused two neighbours at a time, so each layer sees twice the span of the one before.
+
+    idx (B, T) -> embed (B, T, n_embd)
+        -> n_layers x [pair neighbours (B, T/2, 2C) -> Linear -> norm -> tanh -> dropout] (B, T/2, n_hidden)
+        -> (B, n_hidden) -> Linear (B, vocab_size)          with T = block_size = 2 ** n_layers
+    """
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int, block_size: int, embedding: str):
+        super().__init__()
+        if block_size != 2**cfg.n_layers:
+            raise ConfigError(
+                f"config key data.block_size={block_size} is invalid for model.name=hierarchical with "
+                f"model.n_layers={cfg.n_layers}: each layer fuses pairs, so expected 2 ** n_layers = {2**cfg.n_layers}"
+            )
+        self.block_size = block_size
+        self.embedding = build_embedding(embedding, vocab_size, cfg.n_embd)
+        self.linears = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        fan_in = 2 * cfg.n_embd
+        for _ in range(cfg.n_layers):
+            self.linears.append(nn.Linear(fan_in, cfg.n_hidden, bias=cfg.norm == "none"))
+            if cfg.norm == "batchnorm":
+                self.norms.append(nn.BatchNorm1d(cfg.n_hidden))
+            elif cfg.norm == "layernorm":
+                self.norms.append(nn.LayerNorm(cfg.n_hidden))
+            else:
+                self.norms.append(nn.Identity())
+            fan_in = 2 * cfg.n_hidden
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(cfg.n_hidden, vocab_size)
+        init_linears(self.embedding, [*self.linears, self.head], self.head, cfg.init)
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        B = idx.shape[0]
+        x = self.embedding(idx)  # (B, T, n_embd)
+        for linear, norm in zip(self.linears, self.norms, strict=True):
+            x = linear(x.reshape(B, x.shape[1] // 2, -1))  # (B, T/2, n_hidden): neighbours side by side
+            # BatchNorm1d wants (N, C): its statistics are over the batch and the positions alike
+            x = norm(x.reshape(-1, x.shape[-1])).view_as(x) if isinstance(norm, nn.BatchNorm1d) else norm(x)
+            x = self.dropout(torch.tanh(x))
+        logits = self.head(x.view(B, -1))  # (B, vocab_size)
+        loss = None if targets is None else F.cross_entropy(logits, targets)
+        return logits, loss
+
+
+MODELS = {"mlp": MLP, "hierarchical": Hierarchical}
 
 
 def build_model(cfg: ModelConfig, vocab_size: int, block_size: int, embedding: str) -> nn.Module:

@@ -52,6 +52,18 @@ def encode_prefix(prefix: str, vocab: Vocab) -> list[int]:
     return vocab.encode(prefix)
 
 
+def draw(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One id per row from softmax(logits), by inverting the cumulative distribution.
+
+    One uniform number per row, where torch.multinomial draws one per vocabulary entry: the same
+    distribution at a fraction of the random numbers. Entries at -inf have zero width and are never hit.
+    """
+    weights = torch.exp(logits - logits.max(dim=1, keepdim=True).values)  # (rows, vocab_size), unnormalised
+    cdf = torch.cumsum(weights, dim=1)  # (rows, vocab_size)
+    u = torch.rand(len(cdf), 1, generator=generator, device=cdf.device) * cdf[:, -1:]  # (rows, 1) in [0, total)
+    return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=cdf.shape[1] - 1)  # (rows,)
+
+
 @torch.inference_mode()
 def sample_batch(
     model: nn.Module,
@@ -73,9 +85,9 @@ def sample_batch(
         context = torch.cat([context[:, 1:], torch.full((n, 1), i, device=device)], dim=1)
     steps = max_len - len(prefix_ids)
     out = torch.zeros(n, steps, dtype=torch.long, device=device)  # (n, steps), 0 after a name ends
-    alive = torch.ones(n, dtype=torch.bool, device=device)
+    rows = torch.arange(n, device=device)  # the names still growing; only they go through the model
     for t in range(steps):
-        logits, _ = model(context)  # (n, vocab_size)
+        logits, _ = model(context)  # (len(rows), vocab_size)
         logits = logits.float() / temperature
         if t == 0 and not prefix_ids:
             # an empty name is drawn again: the same as drawing from the rest, renormalised
@@ -83,14 +95,13 @@ def sample_batch(
         if top_k is not None and top_k < logits.shape[1]:
             kth = torch.topk(logits, top_k, dim=1).values[:, -1:]  # (n, 1)
             logits = logits.masked_fill(logits < kth, -torch.inf)
-        probs = torch.softmax(logits, dim=1)
-        nxt = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (n,)
-        nxt = nxt * alive  # finished names only grow boundaries
-        out[:, t] = nxt
-        alive &= nxt != 0
-        if not alive.any():
+        nxt = draw(logits, generator)  # (len(rows),)
+        out[rows, t] = nxt
+        growing = nxt != 0  # a boundary ends the name
+        if not growing.any():
             break
-        context = torch.cat([context[:, 1:], nxt[:, None]], dim=1)
+        rows = rows[growing]
+        context = torch.cat([context[growing, 1:], nxt[growing, None]], dim=1)  # (len(rows), block_size)
     names = []
     for row in out.tolist():
         end = row.index(0) if 0 in row else len(row)

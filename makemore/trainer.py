@@ -102,6 +102,8 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
     """
     run_dir = Path(run_dir)
     device = resolve_device(cfg.train.device)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
     resumed = None
     if cfg.train.resume:
         resume_path = resume_checkpoint(cfg.train.resume)
@@ -115,6 +117,8 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
 
     model = build_model(cfg.model, len(data.vocab), cfg.data.block_size, cfg.embedding.name).to(device)
     optimizer = build_optimizer(cfg.optim, model)
+    # the training steps may run compiled; evaluation, checkpoints and sampling use the plain module
+    step_model = torch.compile(model) if cfg.train.compile else model
     batches = torch.Generator(device=device).manual_seed(cfg.seed)  # the minibatches, apart from dropout's draws
     params = count_params(model)
     log.info(f"{cfg.model.name}, {cfg.embedding.name} embedding: {params} parameters, on {device}, run dir {run_dir}")
@@ -196,7 +200,7 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 ix = torch.randint(0, len(Xtr), (cfg.train.batch_size,), device=device, generator=batches)
-                _, loss = model(Xtr[ix], Ytr[ix])
+                _, loss = step_model(Xtr[ix], Ytr[ix])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a table comparing makemore against a baseline measured in the same run."""

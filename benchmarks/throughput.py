@@ -1,0 +1,124 @@
+"""Training steps per second: our real loop against a bare lecture-style loop, in one process.
+
+    python benchmarks/throughput.py                          # the lecture's model and batch, 5 repeats
+    python benchmarks/throughput.py --steps 300 --repeats 1  # a quick look
+
+"ours" is `makemore.trainer.train` -- the code `python train.py` runs, progress bar, TensorBoard
+and checkpoints included -- on `experiment=lecture_mlp` (block 3, n_embd 10, n_hidden 200,
+batch 32, SGD), timed by its own `train_seconds` (the loop, with its one evaluation and
+checkpoint at the last step). "bare" is the lecture's loop written out below: plain tensors,
+`p.data += -lr * p.grad`. Each repeat runs every variant once, in a rotated order, so machine
+noise hits them alike; the table shows median steps/s and the median of the per-repeat ratios
+to bare. All variants run at the same number of threads (--threads, default torch's).
+"""
+
+import argparse
+import contextlib
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import compose, machine  # noqa: E402
+from makemore.data import Vocab, build_contexts, load_words, split_words  # noqa: E402
+from makemore.trainer import train  # noqa: E402
+
+# our variants: Hydra overrides on top of experiment=lecture_mlp
+VARIANTS = {
+    "ours (default)": [],
+    "ours (train.compile=true)": ["train.compile=true"],
+    "ours (optim.fused=false)": ["optim.fused=false"],
+    "ours (embedding=onehot)": ["embedding=onehot"],
+}
+
+
+def bare_lecture_loop(X: torch.Tensor, Y: torch.Tensor, steps: int, seed: int) -> float:
+    """The lecture's training loop, verbatim in spirit; returns steps per second."""
+    g = torch.Generator().manual_seed(seed)
+    C = torch.randn((27, 10), generator=g)
+    W1 = torch.randn((30, 200), generator=g)
+    b1 = torch.randn(200, generator=g)
+    W2 = torch.randn((200, 27), generator=g)
+    b2 = torch.randn(27, generator=g)
+    parameters = [C, W1, b1, W2, b2]
+    for p in parameters:
+        p.requires_grad = True
+    start = time.perf_counter()
+    for i in range(steps):
+        ix = torch.randint(0, X.shape[0], (32,), generator=g)
+        emb = C[X[ix]]  # (32, 3, 10)
+        h = torch.tanh(emb.view(-1, 30) @ W1 + b1)  # (32, 200)
+        logits = h @ W2 + b2  # (32, 27)
+        loss = F.cross_entropy(logits, Y[ix])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < 100_000 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+    return steps / (time.perf_counter() - start)
+
+
+def our_loop(overrides: list[str], steps: int, run_dir: Path) -> float:
+    cfg = compose(["experiment=lecture_mlp", *overrides, f"train.max_steps={steps}", f"train.eval_interval={steps}"])
+    with contextlib.redirect_stderr(io.StringIO()):  # the bar still draws, into a buffer
+        metrics = train(cfg, run_dir, progress=True)
+    return steps / metrics["train_seconds"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "names.txt"))
+    parser.add_argument("--steps", type=int, default=5000, help="steps per timed run")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data_override = [f"data.path={args.data}"]
+
+    words = load_words(args.data)
+    train_words, _, _ = split_words(words, 42)
+    X, Y = build_contexts(train_words, Vocab.from_words(words), 3)
+    names = ["bare lecture loop", *args.variants]
+    rates = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = iter(range(10**9))
+        # one untimed warm-up each: torch.compile compiles here, caches are filled
+        bare_lecture_loop(X, Y, min(args.steps, 200), seed=0)
+        for name in args.variants:
+            our_loop(VARIANTS[name] + data_override, min(args.steps, 200), Path(tmp) / str(next(runs)))
+        for r in range(args.repeats):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                if name == "bare lecture loop":
+                    rates[name].append(bare_lecture_loop(X, Y, args.steps, seed=r))
+                else:
+                    run_dir = Path(tmp) / str(next(runs))
+                    rates[name].append(our_loop(VARIANTS[name] + data_override, args.steps, run_dir))
+
+    bare = rates["bare lecture loop"]
+    print("training throughput, lecture model (block 3, n_embd 10, n_hidden 200, batch 32, SGD)")
+    print(machine(args.threads))
+    print(f"{args.repeats} repeats x {args.steps} steps, interleaved; medians\n")
+    print(f"| {'loop':<28} | {'steps/s':>8} | {'x bare':>6} |")
+    print(f"|{'-' * 30}|{'-' * 10}|{'-' * 8}|")
+    for name in names:
+        ratio = statistics.median(o / b for o, b in zip(rates[name], bare, strict=True))
+        print(f"| {name:<28} | {statistics.median(rates[name]):>8.0f} | {ratio:>6.2f} |")
+    if "ours (default)" in rates and "ours (embedding=onehot)" in rates:
+        pairs = zip(rates["ours (default)"], rates["ours (embedding=onehot)"], strict=True)
+        step_ratio = statistics.median(d / o for d, o in pairs)
+        print(f"\nonehot / lookup step time: {step_ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

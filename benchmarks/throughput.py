@@ -40,14 +40,14 @@ VARIANTS = {
 }
 
 
-def bare_lecture_loop(X: torch.Tensor, Y: torch.Tensor, steps: int, seed: int) -> float:
+def bare_lecture_loop(X: torch.Tensor, Y: torch.Tensor, vocab_size: int, steps: int, seed: int) -> float:
     """The lecture's training loop, verbatim in spirit; returns steps per second."""
     g = torch.Generator().manual_seed(seed)
-    C = torch.randn((27, 10), generator=g)
+    C = torch.randn((vocab_size, 10), generator=g)
     W1 = torch.randn((30, 200), generator=g)
     b1 = torch.randn(200, generator=g)
-    W2 = torch.randn((200, 27), generator=g)
-    b2 = torch.randn(27, generator=g)
+    W2 = torch.randn((200, vocab_size), generator=g)
+    b2 = torch.randn(vocab_size, generator=g)
     parameters = [C, W1, b1, W2, b2]
     for p in parameters:
         p.requires_grad = True
@@ -87,20 +87,21 @@ def main() -> None:
 
     words = load_words(args.data)
     train_words, _, _ = split_words(words, 42)
-    X, Y = build_contexts(train_words, Vocab.from_words(words), 3)
+    vocab = Vocab.from_words(words)
+    X, Y = build_contexts(train_words, vocab, 3)
     names = ["bare lecture loop", *args.variants]
     rates = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp:
         runs = iter(range(10**9))
         # one untimed warm-up each: torch.compile compiles here, caches are filled
-        bare_lecture_loop(X, Y, min(args.steps, 200), seed=0)
+        bare_lecture_loop(X, Y, len(vocab), min(args.steps, 200), seed=0)
         for name in args.variants:
             our_loop(VARIANTS[name] + data_override, min(args.steps, 200), Path(tmp) / str(next(runs)))
         for r in range(args.repeats):
             order = names[r % len(names) :] + names[: r % len(names)]
             for name in order:
                 if name == "bare lecture loop":
-                    rates[name].append(bare_lecture_loop(X, Y, args.steps, seed=r))
+                    rates[name].append(bare_lecture_loop(X, Y, len(vocab), args.steps, seed=r))
                 else:
                     run_dir = Path(tmp) / str(next(runs))
                     rates[name].append(our_loop(VARIANTS[name] + data_override, args.steps, run_dir))

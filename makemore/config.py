@@ -104,7 +104,7 @@ class TrainConfig:
     diagnostics: bool = True  # at each evaluation: histograms, saturation, update ratios, projector, scatter, samples
     resume: str | None = None  # a run directory or checkpoint to go on from, exactly; max_steps stays the total
     threads: int = 0  # torch's intra-op CPU threads; 0: torch's default (one per core). Small models run best on 1
-    compile: bool = False  # torch.compile the training forward/backward; compiling takes a while and needs a C++ compiler
+    compile: bool = False  # torch.compile the training forward/backward: a one-off compile, needs a C++ compiler
 
     def __post_init__(self):
         _check(self.max_steps >= 1, "train.max_steps", self.max_steps, "an integer >= 1")

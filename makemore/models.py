@@ -75,6 +75,13 @@ class MLP(nn.Module):
         return logits, loss
 
 
+class PositionBatchNorm(nn.BatchNorm1d):
+    """BatchNorm1d over (B, T, C) inputs: its statistics are over the batch and the positions alike."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.reshape(-1, x.shape[-1])).view_as(x)
+
+
 class Hierarchical(nn.Module):
     """Hierarchical MLP ("makemore part 5", after WaveNet, van den Oord et al. 2016): the context is
     fused two neighbours at a time, so each layer sees twice the span of the one before.
@@ -93,30 +100,27 @@ class Hierarchical(nn.Module):
             )
         self.block_size = block_size
         self.embedding = build_embedding(embedding, vocab_size, cfg.n_embd)
-        self.linears = nn.ModuleList()
-        self.norms = nn.ModuleList()
+        self.levels = nn.ModuleList()
         fan_in = 2 * cfg.n_embd
         for _ in range(cfg.n_layers):
-            self.linears.append(nn.Linear(fan_in, cfg.n_hidden, bias=cfg.norm == "none"))
+            layers = [nn.Linear(fan_in, cfg.n_hidden, bias=cfg.norm == "none")]
             if cfg.norm == "batchnorm":
-                self.norms.append(nn.BatchNorm1d(cfg.n_hidden))
+                layers.append(PositionBatchNorm(cfg.n_hidden))
             elif cfg.norm == "layernorm":
-                self.norms.append(nn.LayerNorm(cfg.n_hidden))
-            else:
-                self.norms.append(nn.Identity())
+                layers.append(nn.LayerNorm(cfg.n_hidden))
+            layers.append(nn.Tanh())
+            if cfg.dropout > 0:
+                layers.append(nn.Dropout(cfg.dropout))
+            self.levels.append(nn.Sequential(*layers))
             fan_in = 2 * cfg.n_hidden
-        self.dropout = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(cfg.n_hidden, vocab_size)
-        init_linears(self.embedding, [*self.linears, self.head], self.head, cfg.init)
+        init_linears(self.embedding, [*(level[0] for level in self.levels), self.head], self.head, cfg.init)
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
         B = idx.shape[0]
         x = self.embedding(idx)  # (B, T, n_embd)
-        for linear, norm in zip(self.linears, self.norms, strict=True):
-            x = linear(x.reshape(B, x.shape[1] // 2, -1))  # (B, T/2, n_hidden): neighbours side by side
-            # BatchNorm1d wants (N, C): its statistics are over the batch and the positions alike
-            x = norm(x.reshape(-1, x.shape[-1])).view_as(x) if isinstance(norm, nn.BatchNorm1d) else norm(x)
-            x = self.dropout(torch.tanh(x))
+        for level in self.levels:
+            x = level(x.reshape(B, x.shape[1] // 2, -1))  # (B, T/2, n_hidden): neighbours side by side, fused
         logits = self.head(x.view(B, -1))  # (B, vocab_size)
         loss = None if targets is None else F.cross_entropy(logits, targets)
         return logits, loss

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from makemore.config import ModelConfig
+from makemore.config import ConfigError, ModelConfig
 from makemore.models import MLP, build_model, count_params
 from makemore.trainer import evaluate
 
@@ -66,3 +66,37 @@ def test_dropout_layers_only_when_asked():
     assert not any(isinstance(m, torch.nn.Dropout) for m in make(dropout=0.0).modules())
     assert sum(isinstance(m, torch.nn.Dropout) for m in make(dropout=0.2, n_layers=3).modules()) == 3
     assert isinstance(make(), MLP)
+
+
+def make_hierarchical(embedding="lookup", **kw):
+    torch.manual_seed(0)
+    cfg = ModelConfig(name="hierarchical", n_embd=4, n_hidden=8, n_layers=3, dropout=0.0, **kw)
+    return build_model(cfg, vocab_size=27, block_size=8, embedding=embedding)
+
+
+@pytest.mark.parametrize("norm", ["none", "batchnorm", "layernorm"])
+def test_hierarchical_fuses_neighbours_in_pairs(norm):
+    model = make_hierarchical(norm=norm).eval()
+    idx = torch.randint(0, 27, (5, 8))
+    logits, _ = model(idx)
+    # by hand: pair up positions (0,1) (2,3) ..., apply the level, repeat
+    x = model.embedding(idx)  # (5, 8, 4)
+    for level in model.levels:
+        x = torch.cat([x[:, 0::2], x[:, 1::2]], dim=2)  # (5, T/2, 2C): each even position beside its right neighbour
+        x = level(x)
+    assert torch.allclose(logits, model.head(x[:, 0]), atol=1e-6)
+    # the first character of the context still reaches the logits, through every level
+    changed = idx.clone()
+    changed[:, 0] = (changed[:, 0] + 1) % 27
+    assert not torch.allclose(model(changed)[0], logits)
+
+
+def test_hierarchical_lookup_and_onehot_agree():
+    a, b = make_hierarchical("lookup"), make_hierarchical("onehot")
+    idx = torch.randint(0, 27, (16, 8))
+    assert torch.allclose(a(idx)[0], b(idx)[0], atol=1e-6)
+
+
+def test_hierarchical_needs_block_size_a_power_of_two():
+    with pytest.raises(ConfigError, match=r"data.block_size=5 .* expected 2 \*\* n_layers = 8"):
+        build_model(ModelConfig(name="hierarchical", n_layers=3), vocab_size=27, block_size=5, embedding="lookup")

@@ -31,3 +31,28 @@ def test_constant():
 def test_bad_values_name_the_key(field, value):
     with pytest.raises(ConfigError, match=f"optim.{field}="):
         OptimConfig(**{field: value})
+
+
+@pytest.mark.parametrize("name", ["sgd", "adamw"])
+def test_fused_optimizer_makes_the_same_updates(name):
+    import torch
+
+    from makemore.config import ModelConfig
+    from makemore.models import build_model
+    from makemore.optim import build_optimizer
+
+    models = []
+    for fused in (True, False):
+        torch.manual_seed(0)
+        model = build_model(ModelConfig(n_embd=4, n_hidden=16, dropout=0.0), 27, 3, "lookup")
+        cfg = OptimConfig(name=name, lr=0.05, momentum=0.9 if name == "sgd" else 0.0, fused=fused)
+        opt = build_optimizer(cfg, model)
+        g = torch.Generator().manual_seed(1)
+        for _ in range(5):
+            idx, y = torch.randint(0, 27, (32, 3), generator=g), torch.randint(0, 27, (32,), generator=g)
+            opt.zero_grad()
+            model(idx, y)[1].backward()
+            opt.step()
+        models.append(model)
+    for pa, pb in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-6)

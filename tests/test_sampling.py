@@ -126,3 +126,13 @@ def test_find_checkpoint(tmp_path, monkeypatch):
     assert find_checkpoint("outputs/a") == Path("outputs/a/checkpoints/best.pt")
     with pytest.raises(SamplingError, match="no such run"):
         find_checkpoint("outputs/zzz")
+
+
+def test_draw_follows_the_softmax_and_never_picks_masked_entries():
+    from makemore.sampling import draw
+
+    logits = torch.tensor([[0.0, 1.0, 2.0, -torch.inf]]).repeat(100_000, 1)
+    ids = draw(logits, torch.Generator().manual_seed(0))
+    freq = torch.bincount(ids, minlength=4) / len(ids)
+    assert freq[3] == 0
+    assert torch.allclose(freq, torch.softmax(logits[0], 0), atol=0.01)

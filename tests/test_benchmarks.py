@@ -1,0 +1,40 @@
+"""Each benchmark runs end to end on tiny sizes, so none of them rots between the times someone measures."""
+
+import sys
+
+import pytest
+
+from benchmarks import data, sampling, throughput, time_to_loss
+
+
+def run(module, monkeypatch, capsys, *args: str) -> str:
+    monkeypatch.setattr(sys, "argv", [module.__name__, *args])
+    module.main()
+    return capsys.readouterr().out
+
+
+def test_throughput(words_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    variants = ["ours (default)", "ours (embedding=onehot)"]
+    args = [f"--data={words_file}", "--steps=20", "--repeats=1", "--variants", *variants]
+    out = run(throughput, monkeypatch, capsys, *args)
+    assert "| bare lecture loop" in out and "| ours (default)" in out and "onehot / lookup step time" in out
+
+
+def test_time_to_loss(words_file, monkeypatch, capsys):
+    args = ["--lecture-steps=20", "--lecture-eval=10", "--speedrun-steps=20"]
+    out = run(time_to_loss, monkeypatch, capsys, f"--data={words_file}", *args)
+    assert "| lecture_mlp" in out and "| speedrun" in out
+
+
+def test_sampling(words_file, monkeypatch, capsys):
+    args = ["--train-steps=20", "--names=50", "--loop-names=5", "--repeats=1"]
+    out = run(sampling, monkeypatch, capsys, f"--data={words_file}", *args)
+    assert "| batched (ours)" in out and "| one at a time (lecture)" in out
+
+
+@pytest.mark.parametrize("block_size", [1, 3])
+def test_data(words_file, monkeypatch, capsys, block_size):
+    # the benchmark itself asserts that both builders make the same tensors
+    out = run(data, monkeypatch, capsys, f"--data={words_file}", "--repeats=1", f"--block-size={block_size}")
+    assert "| build_contexts (ours)" in out

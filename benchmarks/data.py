@@ -42,7 +42,9 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=None, help="use only the first N words")
     parser.add_argument("--block-size", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
 
     words = load_words(args.data)[: args.words]
     vocab = Vocab.from_words(words)
@@ -57,7 +59,7 @@ def main() -> None:
         assert torch.equal(X, Xl) and torch.equal(Y, Yl), "build_contexts disagrees with the lecture's loop"
 
     print(f"contexts of {len(words)} words ({len(X)} examples, block size {args.block_size}) from {args.data}")
-    print(f"{machine()}; {args.repeats} repeats, interleaved; medians\n")
+    print(f"{machine(args.threads)}; {args.repeats} repeats, interleaved; medians\n")
     print(f"| {'builder':<28} | {'seconds':>8} | {'x loop':>6} |")
     print(f"|{'-' * 30}|{'-' * 10}|{'-' * 8}|")
     print(f"| {'per-character loop (lecture)':<28} | {statistics.median(loop):>8.4f} | {1:>6.2f} |")

@@ -1,16 +1,19 @@
 """What the entry points share: turning a composed config into dataclasses, and failing in one line.
 
-Only train.py, sample.py and this module know about Hydra/OmegaConf; the rest of the package takes dataclasses.
+Only train.py, sample.py and this module know about Hydra; the rest of the package takes dataclasses.
 """
 
 import sys
+from pathlib import Path
 
+from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from makemore.checkpoint import CheckpointError
 from makemore.config import ConfigError
 from makemore.data import DataError
 from makemore.sampling import SamplingError
+from makemore.sweep import collect_runs, format_table, write_summary
 from makemore.trainer import TrainingDiverged
 
 # errors a person can act on: printed as one line, no traceback
@@ -35,3 +38,21 @@ def to_dataclass(cfg: DictConfig):
         if isinstance(getattr(e, "__cause__", None), ConfigError):
             fail(str(e.__cause__))
         raise
+
+
+class SweepReport(Callback):
+    """Hydra callback: at the end of a -m sweep, rank its runs by val loss and write sweep_summary.json."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        rows = collect_runs(sweep_dir)
+        if not rows:
+            return
+        summary = write_summary(sweep_dir, rows)
+        best = rows[0]
+        print(
+            f"\n{len(rows)} runs in {sweep_dir}, best first:\n{format_table(rows)}\n"
+            f"best: val {best['val_loss']:.4f} in {best['run_dir']} "
+            f"(config: {Path(best['run_dir']) / '.hydra' / 'config.yaml'}); all runs: {summary}",
+            file=sys.stderr,
+        )

@@ -1,0 +1,63 @@
+"""Sweeps on existing engines: Hydra's joblib and submitit launchers, and the Optuna sweeper."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import TINY, run_script
+
+
+def complete_runs(sweep: Path) -> list[Path]:
+    runs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit())
+    for run in runs:  # every run of a sweep stays a whole run directory
+        assert (run / ".hydra" / "config.yaml").is_file()
+        assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]
+        assert (run / "metrics.json").is_file() and list(run.glob("events.out.tfevents.*"))
+    return runs
+
+
+LAUNCHERS = [("joblib", "hydra_joblib_launcher"), ("submitit_local", "hydra_submitit_launcher")]
+
+
+@pytest.mark.parametrize("launcher, plugin", LAUNCHERS)
+def test_launchers_run_the_sweep_in_other_processes(tmp_path, words_file, launcher, plugin):
+    pytest.importorskip(f"hydra_plugins.{plugin}", reason='needs pip install -e ".[sweep]"')
+    sweep = tmp_path / "multirun"
+    args = [f"data.path={words_file}", *TINY, f"hydra.sweep.dir={sweep}"]
+    proc = run_script("train.py", "-m", f"hydra/launcher={launcher}", "embedding=lookup,onehot", *args)
+    runs = complete_runs(sweep)
+    assert len(runs) == 2
+    summary = json.loads((sweep / "sweep_summary.json").read_text())
+    assert [r["val_loss"] for r in summary] == sorted(r["val_loss"] for r in summary)
+    assert {o for r in summary for o in r["overrides"] if o.startswith("embedding=")} == {
+        "embedding=lookup",
+        "embedding=onehot",
+    }
+    assert "best: val" in proc.stderr
+    if launcher == "submitit_local":
+        assert (sweep / ".submitit").is_dir()  # submitit really ran the jobs
+
+
+def test_optuna_search_reports_its_best_trial(tmp_path, words_file):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason='needs pip install -e ".[sweep]"')
+    sweep = tmp_path / "multirun"
+    short = [o for o in TINY if not o.startswith("model.")]  # the model's size is what the search varies
+    args = [f"data.path={words_file}", *short, f"hydra.sweep.dir={sweep}", "hydra.sweeper.n_trials=3"]
+    proc = run_script("train.py", "-m", "hparams_search=mlp_optuna", *args)
+    runs = complete_runs(sweep)
+    assert len(runs) == 3
+    vals = {run: json.loads((run / "metrics.json").read_text())["val_loss"] for run in runs}
+    best_run = min(vals, key=vals.get)
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert results["best_value"] == pytest.approx(vals[best_run])
+    assert set(results["best_params"]) == {
+        "optim.lr",
+        "model.n_embd",
+        "model.n_hidden",
+        "data.block_size",
+        "model.dropout",
+    }
+    # the search really varied the space, and the best trial's config is where the report says
+    assert len({json.dumps(yaml.safe_load((r / ".hydra" / "overrides.yaml").read_text())) for r in runs}) == 3
+    assert f"best: val {vals[best_run]:.4f} in {best_run}" in proc.stderr

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import TINY, run_script
 
 

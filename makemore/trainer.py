@@ -125,6 +125,7 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
 
     # the minibatch losses since the last loss/train point, kept on the device: no host sync per step
     window = torch.zeros(min(cfg.train.log_interval, cfg.train.max_steps), device=device)
+    slots = window.unbind(0)  # a view per step: copy_ into one is cheaper than window[i] = loss
     n_window, start_step, best_val_loss, seconds_before = 0, 0, math.inf, 0.0
     if resumed is not None:
         check_resumable(resumed, resume_path, config_to_dict(cfg), data.vocab, data.train_words, device)
@@ -204,7 +205,7 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                window[n_window] = loss.detach()
+                slots[n_window].copy_(loss.detach())
                 n_window += 1
                 done = step + 1  # steps taken; the x axis of every curve
                 bar.update(1)

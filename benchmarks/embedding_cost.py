@@ -16,9 +16,9 @@ gradient, at a fixed batch and context. Reported per module and size:
          torch.profiler(profile_memory=True) records, in order. On CUDA, torch.cuda.max_memory_allocated
          minus the bytes allocated before.
 
-The one-hot's peak is analytically 12 * N * V bytes for N = batch * block_size ids and V tokens:
-F.one_hot makes an int64 (N, V) matrix (8 bytes each) and .float() a float32 copy (4 bytes) while
-the int64 one still exists. The lookup's is N * n_embd * 4 (the output) + V * n_embd * 4 (the dense
+The one-hot's peak is analytically 5 * N * V bytes for N = batch * block_size ids and V tokens:
+comparing the ids against 0..V-1 makes a bool (N, V) matrix (1 byte each) and .to(float32) a copy
+(4 bytes) while the bool one still exists. The lookup's is N * n_embd * 4 (the output) + V * n_embd * 4 (the dense
 gradient of the table). The CSV carries both the measured and the analytic bytes.
 """
 
@@ -45,7 +45,7 @@ FIELDS = ["module", "vocab_size", "batch_size", "block_size", "n_embd", "ms", "p
 
 def analytic_bytes(name: str, n_ids: int, vocab_size: int, n_embd: int) -> int:
     if name == "onehot":
-        return 12 * n_ids * vocab_size
+        return 5 * n_ids * vocab_size
     return 4 * (n_ids * n_embd + vocab_size * n_embd)
 
 

@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each variant")
     parser.add_argument("--eval-interval", type=int, default=TrainConfig.eval_interval, help="train.eval_interval")
     parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="data.path")
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), help="train.threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -74,7 +74,9 @@ def main() -> None:
     cfg = dataclasses.replace(
         base,
         data=dataclasses.replace(base.data, path=args.data),
-        train=dataclasses.replace(base.train, max_steps=args.steps, eval_interval=args.eval_interval, device="cpu"),
+        train=dataclasses.replace(
+            base.train, max_steps=args.steps, eval_interval=args.eval_interval, device="cpu", threads=args.threads
+        ),
     )
     short = min(args.steps, 2 * args.eval_interval)
     warmup = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, max_steps=short))

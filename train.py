@@ -5,14 +5,17 @@
     python train.py -m embedding=lookup,onehot train.max_steps=2000
     python train.py experiment=lecture_mlp data.path=../shared/data/names.txt
     python train.py train.resume=outputs/2026-11-28/10-00-00   # go on where an interrupted run stopped
+    torchrun --standalone --nproc_per_node=2 train.py           # one model, data-parallel over 2 processes
 
 Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TIME/N):
 .hydra/ (the resolved config), TensorBoard events, checkpoints/{best,last}.pt, metrics.json.
 A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
 """
 
+import os
 import shlex
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import hydra
@@ -20,6 +23,7 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
 from makemore.resume import TrainingInterrupted, run_dir_of
@@ -29,6 +33,9 @@ HERE = Path(__file__).resolve().parent
 
 ConfigStore.instance().store(name="base_config", node=Config)
 # configs/config.yaml: a resumed run's directory is the run it resumes, its session's .hydra/ a subfolder
+STARTED = datetime.now()  # names the run directory; under torchrun replaced by rank 0's (see torchrun_overrides)
+if not OmegaConf.has_resolver("run_clock"):
+    OmegaConf.register_new_resolver("run_clock", lambda pattern: STARTED.strftime(pattern))
 if not OmegaConf.has_resolver("resume_dir"):
     OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(run_dir_of(resume) or fresh))
     OmegaConf.register_new_resolver(
@@ -39,7 +46,11 @@ if not OmegaConf.has_resolver("resume_dir"):
 def resume_command(run_dir: Path) -> str:
     """This very command, with train.resume pointing at run_dir: what goes on from where it stopped."""
     overrides = [o for o in HydraConfig.get().overrides.task if not o.startswith(("train.resume=", "+train.resume="))]
-    return shlex.join(["python", sys.argv[0], *overrides, f"train.resume={run_dir}"])
+    launcher = ["python"]
+    world, local = os.environ.get("WORLD_SIZE", "1"), os.environ.get("LOCAL_WORLD_SIZE", "1")
+    if world != "1":  # under torchrun: the same launch again (on one machine; on several, your own launcher flags)
+        launcher = ["torchrun", "--standalone", f"--nproc_per_node={local}"] if world == local else ["torchrun", "..."]
+    return shlex.join([*launcher, sys.argv[0], *overrides, f"train.resume={run_dir}"])
 
 
 def resolve_data_path(path: str) -> str:
@@ -67,5 +78,24 @@ def main(dict_cfg: DictConfig) -> float:
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 
+def torchrun_overrides(argv: list[str]) -> list[str]:
+    """Under torchrun: one run directory for all ranks (rank 0's clock), and ranks > 0 write no Hydra files or logs."""
+    global STARTED
+    d = distributed.from_env()
+    if not d.enabled:
+        return []
+    if "-m" in argv or "--multirun" in argv:
+        fail("torchrun trains one model: run -m sweeps without torchrun (hydra/launcher=... runs them in parallel)")
+    distributed.init(d)
+    STARTED = distributed.broadcast(STARTED, d)
+    if d.is_main:
+        return []
+    return ["hydra.output_subdir=null", "hydra/job_logging=disabled", "hydra/hydra_logging=disabled"]
+
+
 if __name__ == "__main__":
-    main()
+    sys.argv += torchrun_overrides(sys.argv[1:])
+    try:
+        main()
+    finally:
+        distributed.shutdown()

@@ -3,6 +3,7 @@
 Only train.py, sample.py and this module know about Hydra; the rest of the package takes dataclasses.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,8 @@ USER_ERRORS = (ConfigError, DataError, CheckpointError, SamplingError, TrainingD
 
 
 def fail(message: str, code: int = 2):
-    print(f"error: {message}", file=sys.stderr)
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for all
+        print(f"error: {message}", file=sys.stderr)
     sys.exit(code)
 
 

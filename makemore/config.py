@@ -25,6 +25,7 @@ NORMS = ("none", "batchnorm", "layernorm")
 INITS = ("scaled", "lecture")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("constant", "step", "cosine")
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass
@@ -105,6 +106,7 @@ class TrainConfig:
     resume: str | None = None  # a run directory or checkpoint to go on from, exactly; max_steps stays the total
     threads: int = 0  # torch's intra-op CPU threads; 0: torch's default (one per core). Small models run best on 1
     compile: bool = False  # torch.compile the training forward/backward: a one-off compile, needs a C++ compiler
+    precision: str = "fp32"  # fp32 | bf16: autocast of the training steps (for GPUs; evaluation stays fp32)
 
     def __post_init__(self):
         _check(self.max_steps >= 1, "train.max_steps", self.max_steps, "an integer >= 1")
@@ -112,6 +114,7 @@ class TrainConfig:
         _check(self.eval_interval >= 1, "train.eval_interval", self.eval_interval, "an integer >= 1")
         _check(self.log_interval >= 1, "train.log_interval", self.log_interval, "an integer >= 1")
         _check(self.threads >= 0, "train.threads", self.threads, "an integer >= 0 (0: torch's default)")
+        _check(self.precision in PRECISIONS, "train.precision", self.precision, f"one of {', '.join(PRECISIONS)}")
         ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
         _check(ok, "train.device", self.device, "auto, cpu, cuda or cuda:N")
 

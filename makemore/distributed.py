@@ -1,0 +1,89 @@
+"""Data-parallel training under torchrun: one process per device, gloo on CPU, NCCL on CUDA.
+
+    torchrun --standalone --nproc_per_node=2 train.py train.batch_size=256
+
+Every rank draws the same global minibatch (the same generator, the same seed) and trains on
+its own contiguous share of it; DistributedDataParallel averages the gradients, so N processes
+take the same optimizer steps as one process with the whole batch. Only rank 0 writes.
+
+    global minibatch ix (batch_size,):  [ rank 0's share | rank 1's share | ... ]
+"""
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class Dist:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+SINGLE = Dist()
+
+
+def from_env() -> Dist:
+    """The process's place in a torchrun launch (RANK, WORLD_SIZE, LOCAL_RANK), or a single process."""
+    if "WORLD_SIZE" not in os.environ:
+        return SINGLE
+    return Dist(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), int(os.environ.get("LOCAL_RANK", 0)))
+
+
+def init(d: Dist) -> None:
+    """Join the process group once: gloo for CPU tensors, NCCL for CUDA tensors when there is a GPU."""
+    if d.enabled and not dist.is_initialized():
+        backend = "gloo"
+        if torch.cuda.is_available():
+            torch.cuda.set_device(d.local_rank)  # before NCCL talks to the GPU, one per rank
+            backend = "cpu:gloo,cuda:nccl"
+        dist.init_process_group(backend=backend, rank=d.rank, world_size=d.world_size)
+
+
+def shutdown() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def device_for(d: Dist, device: torch.device) -> torch.device:
+    """Under torchrun each rank takes the GPU of its local rank."""
+    if d.enabled and device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", d.local_rank)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    return device
+
+
+def share(x: torch.Tensor, d: Dist) -> torch.Tensor:
+    """This rank's contiguous share of a tensor split along its first dimension (the last rank may get fewer)."""
+    if not d.enabled:
+        return x
+    per = -(-len(x) // d.world_size)  # ceil
+    return x[d.rank * per : (d.rank + 1) * per]
+
+
+def all_sum(t: torch.Tensor, d: Dist) -> torch.Tensor:
+    """The sum over ranks (in place); a no-op for a single process."""
+    if d.enabled:
+        dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t
+
+
+def broadcast(obj, d: Dist):
+    """Rank 0's value of a picklable object, on every rank."""
+    if not d.enabled:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]

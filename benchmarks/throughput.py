@@ -39,7 +39,7 @@ LOG_INTERVAL = 200  # experiment=lecture_mlp's train.log_interval: our loop's cl
 VARIANTS = {
     "ours (default)": [],
     "ours (train.compile=true)": ["train.compile=true"],
-    "ours (optim.fused=false)": ["optim.fused=false"],
+    "ours (optim.fused=true)": ["optim.fused=true"],
     "ours (embedding=onehot)": ["embedding=onehot"],
 }
 

@@ -226,6 +226,7 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
         saved[name] = step
 
     model.train()
+    parameters = list(model.parameters())
     val_loss, train_loss = math.nan, math.nan
     start = time.perf_counter()
     bar = tqdm(
@@ -246,7 +247,8 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
                 ix = share(ix, d)  # (batch_size // world_size,): this rank's part of the global minibatch
                 with autocast:
                     _, loss = step_model(Xtr[ix], Ytr[ix])
-                optimizer.zero_grad(set_to_none=True)
+                for p in parameters:  # what optimizer.zero_grad(set_to_none=True) does, without its profiler hooks
+                    p.grad = None
                 loss.backward()
                 optimizer.step()
                 slots[n_window].copy_(loss.detach())

@@ -37,8 +37,6 @@ def to_dataclass(cfg: DictConfig):
         cause = e.__cause__ or e.__context__
         if isinstance(cause, ConfigError):
             fail(str(cause))
-        if isinstance(getattr(e, "__cause__", None), ConfigError):
-            fail(str(e.__cause__))
         raise
 
 

@@ -20,6 +20,17 @@ def _check(ok: bool, key: str, value, allowed: str) -> None:
         raise ConfigError(f"config key {key}={value!r} is invalid: expected {allowed}")
 
 
+def flat_keys(config: dict, prefix: str = "") -> dict:
+    """{"model": {"n_embd": 24}} -> {"model.n_embd": 24}: a nested config dict under its command-line keys."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update(flat_keys(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
 EMBEDDINGS = ("lookup", "onehot")
 NORMS = ("none", "batchnorm", "layernorm")
 INITS = ("scaled", "lecture")

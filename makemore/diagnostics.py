@@ -37,6 +37,7 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams, text
 
+from makemore.config import flat_keys
 from makemore.data import Vocab
 from makemore.sampling import sample_batch
 
@@ -194,15 +195,9 @@ def keep_projector(writer: SummaryWriter, run_dir: Path, step: int) -> None:
     writer._projector_config.embeddings.extend(e for e in old.embeddings if int(e.tensor_name.split(":")[-1]) <= step)
 
 
-def flatten(config: dict, prefix: str = "") -> dict:
-    """{"model": {"n_embd": 24}} -> {"model.n_embd": 24}: the keys the command line overrides."""
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[prefix + key] = value if isinstance(value, (bool, int, float, str)) else str(value)
-    return out
+def flatten(config: dict) -> dict:
+    """{"model": {"n_embd": 24}} -> {"model.n_embd": 24}, with values HPARAMS can show (lists as text)."""
+    return {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in flat_keys(config).items()}
 
 
 def write_hparams(writer: SummaryWriter, config: dict, metrics: dict) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from makemore.checkpoint import CheckpointError
-from makemore.config import ConfigError
+from makemore.config import ConfigError, flat_keys
 from makemore.data import Vocab
 
 
@@ -106,21 +106,11 @@ def restore_rng(state: dict, device: torch.device, batches: torch.Generator) -> 
     batches.set_state(state["batches"])
 
 
-def _flat(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 def check_resumable(
     ckpt: dict, path: Path, cfg_dict: dict, vocab: Vocab, train_words: list[str], device: torch.device
 ) -> None:
     """Refuse to resume unless this run would have taken the checkpoint's steps: same config, same data."""
-    old, new = _flat(ckpt["config"]), _flat(cfg_dict)
+    old, new = flat_keys(ckpt["config"]), flat_keys(cfg_dict)
     differ = [k for k in new if k in old and k not in MAY_CHANGE and old[k] != new[k]]
     if differ:
         shown = " ".join(f"{k}={old[k]}" for k in differ)

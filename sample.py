@@ -15,8 +15,9 @@ from omegaconf import DictConfig
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import SampleConfig
-from makemore.sampling import find_checkpoint, generate
-from makemore.trainer import resolve_device
+from makemore.device import resolve_device
+from makemore.rundir import BEST, LAST, find_checkpoint
+from makemore.sampling import generate
 
 ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 
@@ -25,17 +26,16 @@ ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 def main(dict_cfg: DictConfig) -> None:
     cfg: SampleConfig = to_dataclass(dict_cfg)
     try:
-        path = find_checkpoint(cfg.run)
+        path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
         ckpt = load_checkpoint(path)
-        model, vocab, run_cfg = model_from_checkpoint(ckpt, source=path)
+        model, vocab, _ = model_from_checkpoint(ckpt, source=path)
         train_words = set(ckpt["train_words"])
-        device = resolve_device(cfg.device)
+        device = resolve_device(cfg.device, key="device")
         model.to(device)
         generator = torch.Generator(device=device).manual_seed(cfg.seed)
         names = generate(
             model,
             vocab,
-            run_cfg.data.block_size,
             cfg.num_samples,
             generator,
             exclude=train_words if cfg.only_new else None,

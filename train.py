@@ -26,7 +26,8 @@ from omegaconf import DictConfig, OmegaConf
 from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
-from makemore.resume import TrainingInterrupted, run_dir_of
+from makemore.rundir import RunDir, run_dir_of
+from makemore.stops import TrainingInterrupted
 from makemore.trainer import train
 
 HERE = Path(__file__).resolve().parent
@@ -73,8 +74,8 @@ def main(dict_cfg: DictConfig) -> float:
     except TrainingInterrupted as e:
         fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
     except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
-        last = run_dir / "checkpoints" / "last.pt"
-        fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if last.is_file() else ""), code=130)
+        resumable = RunDir(run_dir).last.is_file()
+        fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130)
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 

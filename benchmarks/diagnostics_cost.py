@@ -29,9 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's makemore, whatever is installed
 
 from makemore.config import Config, TrainConfig  # noqa: E402
-from makemore.diagnostics import Diagnostics  # noqa: E402
+from makemore.data import build_contexts, load_corpus  # noqa: E402
+from makemore.diagnostics import Diagnostics, Projector  # noqa: E402
 from makemore.models import build_model  # noqa: E402
-from makemore.trainer import load_dataset, train  # noqa: E402
+from makemore.trainer import train  # noqa: E402
 
 
 def run(cfg: Config, diagnostics: bool, workdir: Path) -> float:
@@ -45,11 +46,13 @@ def record_seconds(cfg: Config, repeats: int, workdir: Path) -> float:
     """Median seconds of one Diagnostics.record on the configured model and data."""
     from torch.utils.tensorboard import SummaryWriter
 
-    data = load_dataset(cfg, torch.device("cpu"))
-    model = build_model(cfg.model, len(data.vocab), cfg.data.block_size, cfg.embedding.name)
-    writer = SummaryWriter(log_dir=tempfile.mkdtemp(dir=workdir))
-    X, Y = data.splits["train"]
-    diagnostics = Diagnostics(writer, model, data.vocab, X, Y, cfg.train.batch_size, cfg.data.block_size, cfg.seed)
+    corpus = load_corpus(cfg.data)
+    model = build_model(cfg, len(corpus.vocab))
+    log_dir = Path(tempfile.mkdtemp(dir=workdir))
+    writer = SummaryWriter(log_dir=str(log_dir))
+    X, Y = build_contexts(corpus.train_words, corpus.vocab, model.block_size)
+    projector = Projector(log_dir / "projector_config.pbtxt", resumed_at=None)
+    diagnostics = Diagnostics(writer, model, corpus.vocab, X, Y, cfg.train.batch_size, cfg.seed, projector)
     diagnostics.record(0, cfg.optim.lr)  # warm-up
     times = []
     for step in range(1, repeats + 1):

@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine  # noqa: E402
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
-from makemore.sampling import find_checkpoint, generate  # noqa: E402
+from makemore.rundir import BEST, LAST, find_checkpoint  # noqa: E402
+from makemore.sampling import generate  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
 
@@ -57,9 +58,9 @@ def trained_model(run: str | None, data: str, steps: int):
         with contextlib.redirect_stderr(io.StringIO()):
             train(cfg, Path(tmp), progress=False)
         run = tmp
-    path = find_checkpoint(run)
-    model, vocab, cfg = model_from_checkpoint(load_checkpoint(path), source=path)
-    return model, vocab, cfg.data.block_size, path
+    path = find_checkpoint(run, prefer=(BEST, LAST), key="--run")
+    model, vocab, _ = model_from_checkpoint(load_checkpoint(path), source=path)
+    return model, vocab, model.block_size, path
 
 
 def main() -> None:
@@ -82,7 +83,7 @@ def main() -> None:
         g = torch.Generator().manual_seed(r)
         start = time.perf_counter()
         options = dict(temperature=args.temperature, max_len=args.max_len)
-        names = list(generate(model, vocab, block_size, args.names, g, **options))
+        names = list(generate(model, vocab, args.names, g, **options))
         ours_s.append(time.perf_counter() - start)
         assert len(names) == args.names
         start = time.perf_counter()

@@ -14,10 +14,11 @@ and, so that train.resume can go on exactly where the run stopped (makemore/resu
                    cuda is None for a CPU run)
     loss_window    the minibatch losses (float32 tensor) since the last loss/train point
     train_seconds  training time so far, summed over the sessions of a resumed run
-Sampling needs only KEYS; resuming needs RESUME_KEYS too.
+Sampling needs only KEYS; resuming needs RESUME_KEYS too. CheckpointWriter writes a run's best.pt and last.pt.
 """
 
 import dataclasses
+import math
 import os
 import pickle
 import tempfile
@@ -30,6 +31,8 @@ from torch import nn
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig, OptimConfig, TrainConfig
 from makemore.data import Vocab
 from makemore.models import build_model
+from makemore.rundir import RunDir
+from makemore.stops import diverged
 
 CHECKPOINT_FORMAT = 1
 KEYS = ("model", "optimizer", "step", "best_val_loss", "config", "vocab", "train_words", "format")
@@ -58,6 +61,34 @@ def save_checkpoint(path: Path, **fields) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class CheckpointWriter:
+    """Writes one run's checkpoints (rundir.BEST, rundir.LAST) and remembers which step each holds.
+
+    It never writes non-finite weights over good ones. Under torchrun every rank keeps the
+    bookkeeping (they must agree on what is kept) and only rank 0 writes.
+    """
+
+    def __init__(self, run: RunDir, model: nn.Module, optimizer, config: dict, vocab: Vocab, train_words: list[str],
+                 writes: bool = True):  # fmt: skip
+        self.run, self.model, self.optimizer, self.writes = run, model, optimizer, writes
+        self.fixed = {"config": config, "vocab": list(vocab.itos), "train_words": train_words}
+        self.kept: dict[Path, int] = {}  # the checkpoints written so far -> the step each holds
+
+    def holds(self, name: str, step: int) -> bool:
+        return self.kept.get(self.run.checkpoints / name) == step
+
+    def save(self, name: str, step: int, **progress) -> Path:
+        """`progress`: best_val_loss, rng, loss_window, train_seconds (checkpoint.RESUME_KEYS and the rest)."""
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            raise diverged("a weight", math.nan, step, self.kept)
+        path = self.run.checkpoints / name
+        if self.writes:
+            model, optimizer = self.model.state_dict(), self.optimizer.state_dict()
+            save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
+        self.kept[path] = step
+        return path
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
@@ -108,7 +139,7 @@ def model_from_checkpoint(ckpt: dict, source="checkpoint") -> tuple[nn.Module, V
     try:
         cfg = config_from_dict(ckpt["config"])
         vocab = Vocab(tuple(ckpt["vocab"]))
-        model = build_model(cfg.model, len(vocab), cfg.data.block_size, cfg.embedding.name)
+        model = build_model(cfg, len(vocab))
         model.load_state_dict(ckpt["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -1,6 +1,6 @@
 """What the entry points share: turning a composed config into dataclasses, and failing in one line.
 
-Only train.py, sample.py and this module know about Hydra; the rest of the package takes dataclasses.
+Only the entry points (train.py, sample.py) and this module know about Hydra; the rest of the package takes dataclasses.
 """
 
 import os
@@ -13,12 +13,13 @@ from omegaconf import DictConfig, OmegaConf
 from makemore.checkpoint import CheckpointError
 from makemore.config import ConfigError
 from makemore.data import DataError
+from makemore.rundir import RunNotFound
 from makemore.sampling import SamplingError
+from makemore.stops import TrainingDiverged
 from makemore.sweep import collect_runs, format_table, write_summary
-from makemore.trainer import TrainingDiverged
 
 # errors a person can act on: printed as one line, no traceback
-USER_ERRORS = (ConfigError, DataError, CheckpointError, SamplingError, TrainingDiverged)
+USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, SamplingError, TrainingDiverged)
 
 
 def fail(message: str, code: int = 2):

@@ -1,8 +1,8 @@
 """The run configuration: plain dataclasses, one per config group.
 
 train.py registers `Config` with Hydra's ConfigStore, so every YAML file and command-line
-override is checked against these fields and types at start-up. The package itself never
-imports Hydra: `train(Config(...))` works from a test or a notebook.
+override is checked against these fields and types at start-up. Only the entry points and
+makemore/cli.py import Hydra: `train(Config(...))` works from a test or a notebook.
 
 The defaults here are the default recipe (`python train.py`): a modern MLP that trains
 in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lecture's.
@@ -152,11 +152,8 @@ class SampleConfig:
     only_new: bool = False  # print only names that are not in the training words
     device: str = "cpu"  # where to sample: cpu | cuda | cuda:N | auto
 
+    # num_samples, temperature, top_k, prefix and max_len are checked by makemore.sampling.check_options, against
+    # the model's vocabulary, before the first name is made
     def __post_init__(self):
-        _check(self.num_samples >= 1, "num_samples", self.num_samples, "an integer >= 1")
-        _check(self.temperature > 0, "temperature", self.temperature, "a number > 0")
-        _check(self.top_k is None or self.top_k >= 1, "top_k", self.top_k, "null or an integer >= 1")
-        _check(self.max_len >= 1, "max_len", self.max_len, "an integer >= 1")
-        _check(len(self.prefix) < self.max_len, "prefix", self.prefix, f"fewer than max_len={self.max_len} characters")
         ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda or cuda:N")

@@ -1,20 +1,28 @@
-"""Words -> vocabulary -> block-size contexts, and the lectures' 80/10/10 split.
+"""Words -> vocabulary -> block-size contexts, the lectures' 80/10/10 split, and random minibatches.
 
-    words = load_words("data/names.txt")
-    vocab = Vocab.from_words(words)
-    train, val, test = split_words(words, seed=42)
-    X, Y = build_contexts(train, vocab, block_size=3)
+    corpus = load_corpus(DataConfig(path="data/names.txt"))   # the words, their vocabulary and the split
+    X, Y = build_contexts(corpus.splits["train"], corpus.vocab, block_size=3)
+    batches = RandomBatches(X, Y, batch_size=32, seed=1337)
+    xb, yb = batches.next()
+
+or piece by piece: load_words, Vocab.from_words, split_words, build_contexts.
 
 With block_size=3 the word "emma" becomes five examples (the boundary token shown as "."):
     ... -> e    ..e -> m    .em -> m    emm -> a    mma -> .
 """
 
+import logging
 import random
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from makemore.config import DataConfig
+from makemore.distributed import SINGLE, Dist, share
+
+log = logging.getLogger(__name__)
 
 BOUNDARY = "."  # how the boundary token (id 0) is shown, unless the words use "." themselves
 BOUNDARY_FALLBACKS = ("<.>", "<eos>", "<boundary>")  # longer than one character: can't clash with a real one
@@ -138,3 +146,49 @@ def split_words(words: list[str], seed: int, fractions=(0.8, 0.1)) -> tuple[list
             "each part needs at least one word (6 words or more)"
         )
     return train, val, test
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A word file read once: its vocabulary and its train/val/test words."""
+
+    path: str
+    vocab: Vocab
+    splits: dict[str, list[str]]  # "train" | "val" | "test" -> words, in the split's shuffled order
+
+    @property
+    def train_words(self) -> list[str]:
+        return self.splits["train"]
+
+
+def load_corpus(cfg: DataConfig) -> Corpus:
+    """Read, check and split cfg.path; logs one line saying what it found."""
+    words = load_words(cfg.path)
+    vocab = Vocab.from_words(words)
+    try:
+        train, val, test = split_words(words, cfg.split_seed)
+    except DataError as e:
+        raise DataError(f"data.path {cfg.path}: {e}") from None
+    distinct = len(set(words))
+    log.info(
+        f"{cfg.path}: {len(words)} words ({distinct} distinct, {len(words) - distinct} duplicates kept), "
+        f"vocabulary of {len(vocab)} tokens, split {len(train)}/{len(val)}/{len(test)}"
+    )
+    return Corpus(cfg.path, vocab, {"train": train, "val": val, "test": test})
+
+
+class RandomBatches:
+    """Minibatches of (X, Y) rows drawn uniformly with replacement, from a generator of their own.
+
+    Dropout draws from torch's global generator; the minibatches never do, so the two stay reproducible
+    apart. Under torchrun every rank draws the same global minibatch and keeps its own share of it.
+    """
+
+    def __init__(self, X: torch.Tensor, Y: torch.Tensor, batch_size: int, seed: int, world: Dist = SINGLE):
+        self.X, self.Y, self.batch_size, self.world = X, Y, batch_size, world
+        self.generator = torch.Generator(device=X.device).manual_seed(seed)
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
+        ix = torch.randint(0, len(self.X), (self.batch_size,), device=self.X.device, generator=self.generator)
+        ix = share(ix, self.world)  # (batch_size // world_size,): this rank's part of the global minibatch
+        return self.X[ix], self.Y[ix]

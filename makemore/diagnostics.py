@@ -1,11 +1,11 @@
 """What the network looks like inside, written to TensorBoard at evaluation steps only.
 
-    diagnostics = Diagnostics(writer, model, vocab, Xtr, Ytr, batch_size=128, block_size=5, seed=1337)
+    diagnostics = Diagnostics(writer, model, vocab, Xtr, Ytr, batch_size=128, seed=1337, projector=Projector(...))
     diagnostics.record(step, lr)                   # at each evaluation
     write_hparams(writer, config_dict, metrics)    # once, at the end of the run
 
-Per evaluation (the lecture part 3 toolkit, and the part 2 embedding plot):
-    preact/<layer>, act/<layer>      histograms of each tanh's input and output
+(makemore/board.py wires them into a run.) Per evaluation (the lecture part 3 toolkit, and the part 2 embedding plot):
+    preact/<layer>, act/<layer>      histograms of each nonlinearity's input and output (tanh, GELU, ...)
     saturation/<layer>               fraction of tanh outputs with |t| > 0.97
     grad/<param>                     histograms of each parameter's gradient
     update_ratio/<param>             log10(std(lr * grad) / std(param))
@@ -14,7 +14,7 @@ Per evaluation (the lecture part 3 toolkit, and the part 2 embedding plot):
     embedding/scatter                the table in 2-D (PCA when n_embd > 2), as an image
     samples                          a few names, as text
 
-<layer> is the tanh module's name and <param> the parameter's name in the model's state dict
+<layer> is the nonlinearity module's name and <param> the parameter's name in the model's state dict
 (`hidden.2`, `hidden.0.weight`), so a tag points at the weights it describes.
 
 None of this may change the run: the activations and gradients come from one fixed diagnostic
@@ -41,6 +41,7 @@ from makemore.config import flat_keys
 from makemore.data import Vocab
 from makemore.sampling import sample_batch
 
+ACTIVATIONS = (nn.Tanh, nn.GELU, nn.ReLU, nn.Sigmoid)  # the nonlinearities whose inputs and outputs are histogrammed
 SATURATED = 0.97  # |tanh| above this passes almost no gradient (1 - t^2 < 0.06): lecture part 3's threshold
 NUM_SAMPLES = 8  # names written as text at each evaluation
 VOWELS = set("aeiou")
@@ -101,23 +102,16 @@ class Diagnostics:
     """Records the per-evaluation diagnostics of one run; see the module docstring for the tags."""
 
     def __init__(
-        self,
-        writer: SummaryWriter,
-        model: nn.Module,
-        vocab: Vocab,
-        X: torch.Tensor,
-        Y: torch.Tensor,
-        batch_size: int,
-        block_size: int,
-        seed: int,
-    ):
-        self.writer, self.model, self.vocab, self.block_size, self.seed = writer, model, vocab, block_size, seed
+        self, writer: SummaryWriter, model: nn.Module, vocab: Vocab, X: torch.Tensor, Y: torch.Tensor, batch_size: int,
+        seed: int, projector: "Projector",
+    ):  # fmt: skip
+        self.writer, self.model, self.vocab, self.seed, self.projector = writer, model, vocab, seed, projector
         self.device = X.device
         own = torch.Generator(device=self.device).manual_seed(seed)  # not the training batches' generator
         ix = torch.randint(0, len(X), (batch_size,), device=self.device, generator=own)
-        self.X, self.Y = X[ix], Y[ix]  # (batch_size, block_size), (batch_size,): the same batch every time
+        self.X, self.Y = X[ix], Y[ix]  # (batch_size, ...): the same batch every time
         self.labels = token_labels(vocab)
-        self.layers = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Tanh)]
+        self.layers = [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
 
     def record(self, step: int, lr: float) -> None:
         cuda = [self.device] if self.device.type == "cuda" else []
@@ -147,7 +141,8 @@ class Diagnostics:
         for name, (pre, act) in captured.items():
             w.add_histogram(f"preact/{name}", pre.detach(), step)
             w.add_histogram(f"act/{name}", act.detach(), step)
-            w.add_scalar(f"saturation/{name}", (act.detach().abs() > SATURATED).float().mean().item(), step)
+            if isinstance(dict(self.layers)[name], nn.Tanh):  # saturation is a tanh's trouble
+                w.add_scalar(f"saturation/{name}", (act.detach().abs() > SATURATED).float().mean().item(), step)
         norms = []
         for (name, p), g in zip(named, grads, strict=True):
             w.add_histogram(f"grad/{name}", g, step)
@@ -163,6 +158,7 @@ class Diagnostics:
         self.writer.add_embedding(
             table, metadata=self.labels, metadata_header=["token", "kind"], global_step=step, tag="embedding"
         )
+        self.projector.add_earlier_tables()
         self.writer.add_image("embedding/scatter", scatter_image(table, self.vocab, step), step, dataformats="HWC")
 
     def _samples(self, step: int) -> None:
@@ -171,7 +167,7 @@ class Diagnostics:
         try:
             # the same random numbers at every evaluation: the names change only because the model did
             generator = torch.Generator(device=self.device).manual_seed(self.seed)
-            names = sample_batch(self.model, self.vocab, self.block_size, NUM_SAMPLES, generator)
+            names = sample_batch(self.model, self.vocab, NUM_SAMPLES, generator)
         finally:
             self.model.train(was_training)
         summary = text("samples", "\n".join(f"    {name}" for name in names))  # a markdown code block
@@ -179,20 +175,32 @@ class Diagnostics:
         self.writer.file_writer.add_summary(summary, step)
 
 
-def keep_projector(writer: SummaryWriter, run_dir: Path, step: int) -> None:
-    """A resumed run: keep the projector's tables up to `step` in the projector_config.pbtxt the writer rewrites.
+class Projector:
+    """Keeps a resumed run's earlier embedding tables in the Projector's index, projector_config.pbtxt.
 
-    SummaryWriter.add_embedding writes the file anew from the tables *this* writer added; without this a
-    resumed run's Projector would lose every table from before the resume.
+    SummaryWriter.add_embedding rewrites that file from the tables *its* writer added; so after each
+    add_embedding this puts back the tables of the sessions before the resume, up to the step resumed
+    from (tables a killed process wrote after its last checkpoint are dropped).
     """
-    path = run_dir / "projector_config.pbtxt"
-    if not path.is_file():
-        return
-    old = text_format.Parse(path.read_text(), ProjectorConfig())
-    if not hasattr(writer, "_projector_config"):  # SummaryWriter creates it on the first add_embedding
-        writer._projector_config = ProjectorConfig()
-    # tensor_name is "embedding:00100"; tables a killed process wrote after its last checkpoint are dropped
-    writer._projector_config.embeddings.extend(e for e in old.embeddings if int(e.tensor_name.split(":")[-1]) <= step)
+
+    def __init__(self, path: Path, resumed_at: int | None):
+        self.path = path
+        self.earlier = []
+        if resumed_at is not None and path.is_file():
+            old = text_format.Parse(path.read_text(), ProjectorConfig())
+            # tensor_name is "embedding:00100": the table's step
+            self.earlier = [e for e in old.embeddings if int(e.tensor_name.split(":")[-1]) <= resumed_at]
+
+    def add_earlier_tables(self) -> None:
+        if not self.earlier:
+            return
+        written = text_format.Parse(self.path.read_text(), ProjectorConfig())
+        merged = ProjectorConfig()
+        merged.embeddings.extend(self.earlier)
+        merged.embeddings.extend(written.embeddings)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(text_format.MessageToString(merged))
+        tmp.replace(self.path)
 
 
 def flatten(config: dict) -> dict:

@@ -41,14 +41,14 @@ def from_env() -> Dist:
     return Dist(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), int(os.environ.get("LOCAL_RANK", 0)))
 
 
-def init(d: Dist) -> None:
+def init(world: Dist) -> None:
     """Join the process group once: gloo for CPU tensors, NCCL for CUDA tensors when there is a GPU."""
-    if d.enabled and not dist.is_initialized():
+    if world.enabled and not dist.is_initialized():
         backend = "gloo"
         if torch.cuda.is_available():
-            torch.cuda.set_device(d.local_rank)  # before NCCL talks to the GPU, one per rank
+            torch.cuda.set_device(world.local_rank)  # before NCCL talks to the GPU, one per rank
             backend = "cpu:gloo,cuda:nccl"
-        dist.init_process_group(backend=backend, rank=d.rank, world_size=d.world_size)
+        dist.init_process_group(backend=backend, rank=world.rank, world_size=world.world_size)
 
 
 def shutdown() -> None:
@@ -56,33 +56,33 @@ def shutdown() -> None:
         dist.destroy_process_group()
 
 
-def device_for(d: Dist, device: torch.device) -> torch.device:
-    """Under torchrun each rank takes the GPU of its local rank."""
-    if d.enabled and device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", d.local_rank)
+def device_for(world: Dist, device: torch.device) -> torch.device:
+    """Under torchrun each rank takes the GPU of its local rank, unless the device names one."""
+    if world.enabled and device.type == "cuda":
+        device = torch.device("cuda", world.local_rank)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     return device
 
 
-def share(x: torch.Tensor, d: Dist) -> torch.Tensor:
+def share(x: torch.Tensor, world: Dist) -> torch.Tensor:
     """This rank's contiguous share of a tensor split along its first dimension (the last rank may get fewer)."""
-    if not d.enabled:
+    if not world.enabled:
         return x
-    per = -(-len(x) // d.world_size)  # ceil
-    return x[d.rank * per : (d.rank + 1) * per]
+    per = -(-len(x) // world.world_size)  # ceil
+    return x[world.rank * per : (world.rank + 1) * per]
 
 
-def all_sum(t: torch.Tensor, d: Dist) -> torch.Tensor:
+def all_sum(t: torch.Tensor, world: Dist) -> torch.Tensor:
     """The sum over ranks (in place); a no-op for a single process."""
-    if d.enabled:
+    if world.enabled:
         dist.all_reduce(t, op=dist.ReduceOp.SUM)
     return t
 
 
-def broadcast(obj, d: Dist):
+def broadcast(obj, world: Dist):
     """Rank 0's value of a picklable object, on every rank."""
-    if not d.enabled:
+    if not world.enabled:
         return obj
     box = [obj]
     dist.broadcast_object_list(box, src=0)

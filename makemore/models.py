@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from makemore.config import ConfigError, ModelConfig
+from makemore.config import Config, ConfigError, ModelConfig
 from makemore.embedding import build_embedding, init_table
 
 TANH_GAIN = 5 / 3  # keeps tanh activations near unit variance (lecture part 3; torch.nn.init.calculate_gain)
@@ -129,10 +129,12 @@ class Hierarchical(nn.Module):
 MODELS = {"mlp": MLP, "hierarchical": Hierarchical}
 
 
-def build_model(cfg: ModelConfig, vocab_size: int, block_size: int, embedding: str) -> nn.Module:
-    if cfg.name not in MODELS:
-        raise ConfigError(f"config key model.name={cfg.name!r} is invalid: expected one of {', '.join(MODELS)}")
-    return MODELS[cfg.name](cfg, vocab_size, block_size, embedding)
+def build_model(cfg: Config, vocab_size: int) -> nn.Module:
+    """The run config's model, for a vocabulary of vocab_size tokens: the one way to build one."""
+    name = cfg.model.name
+    if name not in MODELS:
+        raise ConfigError(f"config key model.name={name!r} is invalid: expected one of {', '.join(MODELS)}")
+    return MODELS[name](cfg.model, vocab_size, cfg.data.block_size, cfg.embedding.name)
 
 
 def count_params(model: nn.Module) -> int:

@@ -1,6 +1,6 @@
 """Stopping a run without losing it, and going on with it exactly: `python train.py ... train.resume=RUN_DIR`.
 
-Ctrl-C or SIGTERM (StopSignals) lets the step finish, saves last.pt and raises TrainingInterrupted.
+Ctrl-C or SIGTERM (makemore/stops.py) lets the step finish, saves last.pt and raises TrainingInterrupted.
 
 Besides weights, optimizer state and step, every checkpoint holds the rest of what the next
 step depends on (checkpoint.RESUME_KEYS):
@@ -12,52 +12,27 @@ the schedule. With all of it back, the resumed run takes the very steps the unin
 would have taken: the same minibatches, dropout masks, losses and weights, bit for bit.
 """
 
-import signal
-import threading
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
-from makemore.checkpoint import CheckpointError
+from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
 from makemore.config import ConfigError, flat_keys
-from makemore.data import Vocab
+from makemore.data import Corpus, RandomBatches, Vocab
+from makemore.loss_window import LossWindow
+from makemore.rundir import LAST, RunDir, find_checkpoint
 
 
-class TrainingInterrupted(RuntimeError):
-    """Ctrl-C or SIGTERM stopped the run after saving last.pt; exit_code is the shell's 128 + signal number."""
+@dataclass
+class Progress:
+    """How far a run has come: what the loop counts, beyond the weights and the random numbers."""
 
-    def __init__(self, message: str, signum: int, checkpoint: Path):
-        super().__init__(message)
-        self.exit_code = 128 + signum
-        self.checkpoint = checkpoint
-
-
-class StopSignals:
-    """Turns the first Ctrl-C or SIGTERM into a request the loop honours at the end of its step.
-
-    The step finishes and last.pt is saved; a second signal gets Python's usual behaviour again.
-    Only the main thread can own signal handlers: elsewhere this catches nothing.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self):
-        self.signum = None
-        self._previous = {}
-
-    def _handle(self, signum, frame):
-        self.signum = signum
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
-        return self
-
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+    step: int = 0  # optimizer steps taken; the x axis of every curve
+    best_val_loss: float = math.inf
+    seconds_before: float = 0.0  # training time of the sessions before this one (a resumed run)
 
 
 # the config keys a resumed run may change. data.path: the words are compared instead (a moved file is fine);
@@ -66,44 +41,38 @@ class StopSignals:
 MAY_CHANGE = ("train.resume", "train.max_steps", "train.eval_interval", "data.path")
 
 
-def resume_checkpoint(resume: str | Path) -> Path:
-    """The checkpoint `train.resume` means: a .pt file, or a run directory's checkpoints/last.pt."""
-    path = Path(resume)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        for candidate in (path / "checkpoints" / "last.pt", path / "last.pt"):
-            if candidate.is_file():
-                return candidate
-        raise CheckpointError(f"train.resume={path}: a directory without checkpoints/last.pt, nothing to resume")
-    raise CheckpointError(f"train.resume={path}: no such run directory or checkpoint file")
+def load_resumable(resume: str | Path) -> tuple[dict, Path]:
+    """The checkpoint `train.resume` means (a .pt file, or a run directory's last.pt), checked to hold RESUME_KEYS."""
+    path = find_checkpoint(resume, prefer=(LAST,), key="train.resume")
+    ckpt = load_checkpoint(path)
+    missing = [k for k in RESUME_KEYS if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"train.resume={path}: written without {', '.join(missing)}, can't resume")
+    return ckpt, path
 
 
-def run_dir_of(resume: str | Path | None) -> Path | None:
-    """The run directory a resumed run goes on writing into, or None if `resume` is not inside one."""
-    if not resume:
-        return None
-    path = Path(resume)
-    if path.is_dir() and (path / "checkpoints" / "last.pt").is_file():
-        return path
-    if path.is_file() and path.parent.name == "checkpoints":
-        return path.parent.parent
-    return None
-
-
-def rng_state(device: torch.device, batches: torch.Generator) -> dict:
+def rng_state(device: torch.device, batches: RandomBatches) -> dict:
     return {
         "torch": torch.get_rng_state(),  # dropout on the CPU
         "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,  # dropout on the GPU
-        "batches": batches.get_state(),  # the minibatch indices
+        "batches": batches.generator.get_state(),  # the minibatch indices
     }
 
 
-def restore_rng(state: dict, device: torch.device, batches: torch.Generator) -> None:
-    torch.set_rng_state(state["torch"])
+def restore(ckpt: dict, path: Path, cfg_dict: dict, corpus: Corpus, run: RunDir, model: nn.Module, optimizer,
+            batches: RandomBatches, window: LossWindow, device: torch.device) -> Progress:  # fmt: skip
+    """Put everything the next step depends on back as the checkpoint has it, after checking it is this run's."""
+    check_resumable(ckpt, path, cfg_dict, corpus.vocab, corpus.train_words, device)
+    model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    torch.set_rng_state(ckpt["rng"]["torch"])
     if device.type == "cuda":
-        torch.cuda.set_rng_state(state["cuda"], device)
-    batches.set_state(state["batches"])
+        torch.cuda.set_rng_state(ckpt["rng"]["cuda"], device)
+    batches.generator.set_state(ckpt["rng"]["batches"])
+    window.restore(ckpt["loss_window"])
+    for stale in run.checkpoints.glob(".*.tmp"):  # left by a process killed while saving
+        stale.unlink()
+    return Progress(ckpt["step"], ckpt["best_val_loss"], ckpt["train_seconds"])
 
 
 def check_resumable(

@@ -1,12 +1,15 @@
 """Batched sampling: every name of a chunk grows together, one forward pass per character.
 
-    model, vocab, cfg = model_from_checkpoint(load_checkpoint(find_checkpoint(None)))
-    names = list(generate(model, vocab, block_size=cfg.data.block_size, n=20, generator=g))
+    model, vocab, cfg = model_from_checkpoint(load_checkpoint(find_checkpoint(None, prefer=(BEST, LAST), key="run")))
+    names = list(generate(model, vocab, n=20, generator=g))   # lazily, CHUNK names at a time
+    names = sample_batch(model, vocab, n=8, generator=g)      # a few names at once
+
+The sampler asks the model for its context length (model.block_size). The arguments are
+checked once, by check_options, before the first name is made.
 """
 
 import math
 from collections.abc import Iterator
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -19,27 +22,6 @@ MAX_ROUNDS = 1000  # only_new: chunks drawn before giving up on finding enough n
 
 class SamplingError(ValueError):
     """A sampling request that can't be met; the message says what would work."""
-
-
-def find_checkpoint(run: str | Path | None, roots=("outputs", "multirun")) -> Path:
-    """The checkpoint a `run` argument means: a .pt file, a run directory, or (None) the newest run."""
-    if run is None:
-        found = [p for root in roots for p in Path(root).glob("**/checkpoints/best.pt")]
-        if not found:
-            raise SamplingError(
-                f"no trained run found (no checkpoints/best.pt under {' or '.join(roots)}/ in {Path.cwd()}); "
-                "train one with `python train.py`, or pass run=PATH"
-            )
-        return max(found, key=lambda p: p.stat().st_mtime)
-    path = Path(run)
-    if path.is_file():
-        return path
-    if path.is_dir():
-        for candidate in (path / "checkpoints" / "best.pt", path / "checkpoints" / "last.pt", path / "best.pt"):
-            if candidate.is_file():
-                return candidate
-        raise SamplingError(f"run={path}: a directory without checkpoints/best.pt or checkpoints/last.pt")
-    raise SamplingError(f"run={path}: no such run directory or checkpoint file")
 
 
 def encode_prefix(prefix: str, vocab: Vocab) -> list[int]:
@@ -64,11 +46,16 @@ def draw(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return torch.searchsorted(cdf, u, right=True).squeeze(1).clamp_(max=cdf.shape[1] - 1)  # (rows,)
 
 
+def sample_batch(model: nn.Module, vocab: Vocab, n: int, generator: torch.Generator, **options) -> list[str]:
+    """n names at once (see _chunk for the options); a name ends at the boundary token or at max_len characters."""
+    check_options(vocab, n, **options)
+    return _chunk(model, vocab, n, generator, **options)
+
+
 @torch.inference_mode()
-def sample_batch(
+def _chunk(
     model: nn.Module,
     vocab: Vocab,
-    block_size: int,
     n: int,
     generator: torch.Generator,
     temperature: float = 1.0,
@@ -76,10 +63,9 @@ def sample_batch(
     prefix: str = "",
     max_len: int = 32,
 ) -> list[str]:
-    """n names at once; a name ends at the boundary token or at max_len characters."""
-    check_options(vocab, n, temperature, top_k, prefix, max_len)
     device = next(model.parameters()).device
-    prefix_ids = encode_prefix(prefix, vocab)
+    prefix_ids = vocab.encode(prefix)
+    block_size = model.block_size
     context = torch.zeros(n, block_size, dtype=torch.long, device=device)  # (n, block_size)
     for i in prefix_ids:
         context = torch.cat([context[:, 1:], torch.full((n, 1), i, device=device)], dim=1)
@@ -129,23 +115,17 @@ def check_options(
 
 
 def generate(
-    model: nn.Module,
-    vocab: Vocab,
-    block_size: int,
-    n: int,
-    generator: torch.Generator,
-    exclude: set[str] | None = None,
-    **options,
+    model: nn.Module, vocab: Vocab, n: int, generator: torch.Generator, exclude: set[str] | None = None, **options
 ) -> Iterator[str]:
     """Exactly n names, CHUNK at a time, lazily: memory stays bounded whatever n is. Names in `exclude` are drawn again.
 
     The arguments are checked now, before the first name is asked for.
     """
     check_options(vocab, n, **options)
-    return _generate(model, vocab, block_size, n, generator, exclude, options)
+    return _generate(model, vocab, n, generator, exclude, options)
 
 
-def _generate(model, vocab, block_size, n, generator, exclude, options) -> Iterator[str]:
+def _generate(model, vocab, n, generator, exclude, options) -> Iterator[str]:
     left, rounds = n, 0
     while left > 0:
         rounds += 1
@@ -155,7 +135,7 @@ def _generate(model, vocab, block_size, n, generator, exclude, options) -> Itera
                 "ask for fewer, raise temperature or drop prefix"
             )
         size = CHUNK if exclude is not None else min(CHUNK, left)
-        batch = sample_batch(model, vocab, block_size, size, generator, **options)
+        batch = _chunk(model, vocab, size, generator, **options)
         for name in batch:
             if exclude is not None and name in exclude:
                 continue

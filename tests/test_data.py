@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from conftest import ROOT, SHARED_NAMES, compose_config
-from makemore.data import MAX_WORD_LEN, DataError, Vocab, build_contexts, load_words, split_words
+from makemore.data import MAX_WORD_LEN, DataError, Vocab, build_contexts, load_corpus, load_words, split_words
 
 
 def reference_contexts(words, vocab, block_size):
@@ -156,12 +156,11 @@ def test_the_smallest_split(n, ok):
 
 
 def test_duplicates_are_kept_and_counted(tmp_path, caplog):
-    from makemore.trainer import load_dataset
-
     path = tmp_path / "w.txt"
     path.write_text("anna\nbob\nanna\ncarl\ndave\nanna\neve\nfred\n")
     cfg = compose_config([f"data.path={path}"])
-    with caplog.at_level(logging.INFO, logger="makemore.trainer"):
-        data = load_dataset(cfg, torch.device("cpu"))
+    with caplog.at_level(logging.INFO, logger="makemore.data"):
+        corpus = load_corpus(cfg.data)
     assert "8 words (6 distinct, 2 duplicates kept)" in caplog.text
-    assert sum(len(data.splits[s][1]) for s in data.splits) == sum(len(w) + 1 for w in load_words(path))
+    contexts = sum(len(build_contexts(split, corpus.vocab, 3)[1]) for split in corpus.splits.values())
+    assert contexts == sum(len(w) + 1 for w in load_words(path))  # every "anna" is trained on

@@ -3,14 +3,18 @@ import math
 import pytest
 import torch
 
-from makemore.config import ConfigError, ModelConfig
+from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
+from makemore.evaluation import evaluate
 from makemore.models import MLP, build_model, count_params
-from makemore.trainer import evaluate
+
+
+def config(model: ModelConfig, block_size: int, embedding: str) -> Config:
+    return Config(data=DataConfig(block_size=block_size), embedding=EmbeddingConfig(embedding), model=model)
 
 
 def make(embedding="lookup", seed=0, **kw):
     torch.manual_seed(seed)
-    return build_model(ModelConfig(**kw), vocab_size=27, block_size=3, embedding=embedding)
+    return build_model(config(ModelConfig(**kw), 3, embedding), vocab_size=27)
 
 
 def test_interface_shapes_and_loss():
@@ -71,7 +75,7 @@ def test_dropout_layers_only_when_asked():
 def make_hierarchical(embedding="lookup", **kw):
     torch.manual_seed(0)
     cfg = ModelConfig(name="hierarchical", n_embd=4, n_hidden=8, n_layers=3, dropout=0.0, **kw)
-    return build_model(cfg, vocab_size=27, block_size=8, embedding=embedding)
+    return build_model(config(cfg, 8, embedding), vocab_size=27)
 
 
 @pytest.mark.parametrize("norm", ["none", "batchnorm", "layernorm"])
@@ -99,4 +103,4 @@ def test_hierarchical_lookup_and_onehot_agree():
 
 def test_hierarchical_needs_block_size_a_power_of_two():
     with pytest.raises(ConfigError, match=r"data.block_size=5 .* expected 2 \*\* n_layers = 8"):
-        build_model(ModelConfig(name="hierarchical", n_layers=3), vocab_size=27, block_size=5, embedding="lookup")
+        build_model(config(ModelConfig(name="hierarchical", n_layers=3), 5, "lookup"), vocab_size=27)

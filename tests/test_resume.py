@@ -17,8 +17,9 @@ from conftest import ROOT, TINY, compose_config
 from makemore import trainer
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, model_from_checkpoint
 from makemore.config import ConfigError
-from makemore.resume import TrainingInterrupted
-from makemore.trainer import TrainingDiverged, train
+from makemore.rundir import RunNotFound
+from makemore.stops import TrainingDiverged, TrainingInterrupted
+from makemore.trainer import train
 
 # log points 5, 10, 15, 20, 24 and evaluations 8, 16, 24: interruptions fall inside a log window and between evaluations
 SHORT = [*TINY, "train.max_steps=24", "train.eval_interval=8", "train.log_interval=5"]
@@ -150,7 +151,7 @@ def test_resume_refuses_other_words_and_old_or_foreign_files(words, reference, t
     torch.save(old, tmp_path / "old.pt")
     model_from_checkpoint(load_checkpoint(tmp_path / "old.pt"))  # still good for sampling
     for resume, message in ((tmp_path / "old.pt", "written without rng"), (tmp_path / "nowhere", "no such run")):
-        with pytest.raises(CheckpointError, match=message):
+        with pytest.raises((CheckpointError, RunNotFound), match=message):
             train(compose_config([f"data.path={words}", *SHORT, f"train.resume={resume}"]), tmp_path, progress=False)
     assert not (tmp_path / "checkpoints").exists()
 

@@ -7,22 +7,29 @@ import pytest
 import torch
 
 from makemore import sampling
-from makemore.config import ModelConfig
+from makemore.config import Config, ModelConfig
 from makemore.data import Vocab
 from makemore.models import build_model
-from makemore.sampling import SamplingError, find_checkpoint, generate, sample_batch
+from makemore.rundir import BEST, LAST, RunNotFound, find_checkpoint
+from makemore.sampling import SamplingError, generate, sample_batch
 
 VOCAB = Vocab.from_words(["abcdefghijklmnopqrstuvwxyz"])
+
+
+def small(**model) -> Config:
+    config = Config(model=ModelConfig(**model))
+    config.data.block_size = 3
+    return config
 
 
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return build_model(ModelConfig(n_embd=4, n_hidden=16, n_layers=1), len(VOCAB), 3, "lookup").eval()
+    return build_model(small(n_embd=4, n_hidden=16, n_layers=1), len(VOCAB)).eval()
 
 
 def names(model, n=50, seed=0, **kw):
-    return sample_batch(model, VOCAB, 3, n, torch.Generator().manual_seed(seed), **kw)
+    return sample_batch(model, VOCAB, n, torch.Generator().manual_seed(seed), **kw)
 
 
 def test_seeded_sampling_is_reproducible(model):
@@ -46,7 +53,7 @@ def test_prefix_and_top_k(model):
 def test_first_character_is_never_the_boundary():
     # a model that puts almost all its mass on the boundary still yields non-empty names
     torch.manual_seed(0)
-    m = build_model(ModelConfig(n_embd=2, n_hidden=4, n_layers=1), len(VOCAB), 3, "lookup").eval()
+    m = build_model(small(n_embd=2, n_hidden=4, n_layers=1), len(VOCAB)).eval()
     with torch.no_grad():
         m.head.bias.zero_()
         m.head.bias[0] = 20.0
@@ -56,9 +63,9 @@ def test_first_character_is_never_the_boundary():
 
 def test_generate_yields_exactly_n_and_only_new_excludes(model):
     common = set(names(model, n=2000, seed=3))
-    out = list(generate(model, VOCAB, 3, 300, torch.Generator().manual_seed(4), exclude=common, max_len=8))
+    out = list(generate(model, VOCAB, 300, torch.Generator().manual_seed(4), exclude=common, max_len=8))
     assert len(out) == 300 and not (set(out) & common)
-    assert len(list(generate(model, VOCAB, 3, 10_000, torch.Generator().manual_seed(0), max_len=4))) == 10_000
+    assert len(list(generate(model, VOCAB, 10_000, torch.Generator().manual_seed(0), max_len=4))) == 10_000
 
 
 def test_unknown_prefix_characters_are_named_with_what_is_allowed(model):
@@ -85,9 +92,9 @@ def test_unknown_prefix_characters_are_named_with_what_is_allowed(model):
 def test_every_bad_sampling_argument_is_refused_before_any_name(model, options, message):
     n = options.pop("n", 5)
     with pytest.raises(SamplingError, match=re.escape(message)):
-        generate(model, VOCAB, 3, n, torch.Generator().manual_seed(0), **options)  # raises before the first name
+        generate(model, VOCAB, n, torch.Generator().manual_seed(0), **options)  # raises before the first name
     with pytest.raises(SamplingError, match=re.escape(message)):
-        sample_batch(model, VOCAB, 3, n, torch.Generator().manual_seed(0), **options)
+        sample_batch(model, VOCAB, n, torch.Generator().manual_seed(0), **options)
 
 
 def test_the_edges_of_the_ranges_are_allowed(model):
@@ -97,15 +104,15 @@ def test_the_edges_of_the_ranges_are_allowed(model):
 
 def test_millions_of_names_are_generated_lazily_in_bounded_chunks(model, monkeypatch):
     asked = []
-    real = sampling.sample_batch
+    real = sampling._chunk
 
-    def spy(model, vocab, block_size, n, *args, **kwargs):
+    def spy(model, vocab, n, *args, **kwargs):
         asked.append(n)
-        return real(model, vocab, block_size, n, *args, **kwargs)
+        return real(model, vocab, n, *args, **kwargs)
 
-    monkeypatch.setattr(sampling, "sample_batch", spy)
+    monkeypatch.setattr(sampling, "_chunk", spy)
     monkeypatch.setattr(sampling, "CHUNK", 1000)
-    stream = generate(model, VOCAB, 3, 5_000_000, torch.Generator().manual_seed(0), max_len=4)
+    stream = generate(model, VOCAB, 5_000_000, torch.Generator().manual_seed(0), max_len=4)
     assert asked == []  # nothing is made before it is asked for
     first = list(itertools.islice(stream, 2500))
     assert len(first) == 2500 and asked == [1000, 1000, 1000]  # three chunks, not five million names
@@ -115,17 +122,24 @@ def test_find_checkpoint(tmp_path, monkeypatch):
     import os
 
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SamplingError, match="python train.py"):
-        find_checkpoint(None)
+    def find(run):
+        return find_checkpoint(run, prefer=(BEST, LAST), key="run")
+
+    with pytest.raises(RunNotFound, match="python train.py"):
+        find(None)
     for i, run in enumerate(["outputs/a", "outputs/b", "multirun/c/0"]):
         p = tmp_path / run / "checkpoints" / "best.pt"
         p.parent.mkdir(parents=True)
         p.write_bytes(b"x")
         os.utime(p, (1000 + i, 1000 + (i if run != "outputs/b" else 10)))
-    assert find_checkpoint(None) == Path("outputs/b/checkpoints/best.pt")  # the newest, multirun/ included
-    assert find_checkpoint("outputs/a") == Path("outputs/a/checkpoints/best.pt")
-    with pytest.raises(SamplingError, match="no such run"):
-        find_checkpoint("outputs/zzz")
+    assert find(None) == Path("outputs/b/checkpoints/best.pt")  # the newest, multirun/ included
+    assert find("outputs/a") == Path("outputs/a/checkpoints/best.pt")
+    last = tmp_path / "outputs/a/checkpoints/last.pt"
+    last.write_bytes(b"y")
+    assert find("outputs/a") == Path("outputs/a/checkpoints/best.pt")  # sampling prefers the best model
+    assert find_checkpoint("outputs/a", prefer=(LAST,), key="train.resume") == Path("outputs/a/checkpoints/last.pt")
+    with pytest.raises(RunNotFound, match="no such run"):
+        find("outputs/zzz")
 
 
 def test_draw_follows_the_softmax_and_never_picks_masked_entries():

@@ -1,0 +1,39 @@
+"""Where a run computes, said once: the device a name means, and how many CPU threads to use.
+
+    device = resolve_device("auto", key="train.device")   # cuda:0 when a GPU is present, else cpu
+    threads = choose_threads(cfg.train.threads, params=151_395, rows_per_step=128)
+"""
+
+import torch
+
+from makemore.config import ConfigError
+
+# below this many multiply-adds per training step (parameters x minibatch rows) one thread is fastest:
+# the work is too small to split, and a second thread that has to wait for a busy core costs 10x
+ONE_THREAD_BELOW = 200_000_000
+
+
+def resolve_device(name: str, key: str) -> torch.device:
+    """The torch.device `key=name` means, always with an index for CUDA; one clear line if it isn't there."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(name)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"config key {key}={name!r} is invalid: this machine has no CUDA GPU; use cpu or auto")
+        if device.index is None:  # torch.cuda.set_device and friends need an index
+            device = torch.device("cuda", torch.cuda.current_device())
+        if device.index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"config key {key}={name!r} is invalid: this machine has {torch.cuda.device_count()} CUDA GPU(s)"
+            )
+    return device
+
+
+def choose_threads(threads: int, params: int, rows_per_step: int) -> int:
+    """train.threads, or for 0 (auto) the count that suits a model of this size: 1 for small work, else one per core."""
+    if threads:
+        return threads
+    if params * rows_per_step < ONE_THREAD_BELOW:
+        return 1
+    return torch.get_num_threads()

@@ -43,13 +43,17 @@ def run_script(script: str, *args: str, cwd: Path = ROOT, check: bool = True) ->
     return proc
 
 
-@pytest.fixture
-def words_file(tmp_path) -> Path:
-    """200 names from the bundled list: enough for a real split, small enough to train in seconds."""
+def write_tiny_words(folder: Path) -> Path:
+    """folder/words.txt: 200 names from the bundled list, enough for a real split, small enough to train in seconds."""
     names = (ROOT / "data" / "names.txt").read_text().split()[:200]
-    path = tmp_path / "words.txt"
+    path = folder / "words.txt"
     path.write_text("\n".join(names) + "\n")
     return path
+
+
+@pytest.fixture
+def words_file(tmp_path) -> Path:
+    return write_tiny_words(tmp_path)
 
 
 @pytest.fixture

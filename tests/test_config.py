@@ -27,7 +27,3 @@ def test_out_of_range_values_name_their_key(override, message):
     cause = err.value if isinstance(err.value, ConfigError) else err.value.__cause__ or err.value.__context__
     assert isinstance(cause, ConfigError) and message in str(cause)
 
-
-def test_resume_defaults_to_a_fresh_run():
-    assert compose_config().train.resume is None
-    assert compose_config(["train.resume=outputs/x"]).train.resume == "outputs/x"

@@ -10,7 +10,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import CONFIGS, ROOT, TINY, compose_config, hparams_of, run_script
+from conftest import CONFIGS, ROOT, TINY, compose_config, hparams_of, run_script, write_tiny_words
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
@@ -24,10 +24,14 @@ def scalars(run_dir: Path, tag: str) -> dict[int, float]:
 def test_every_config_and_experiment_composes():
     groups = {g.name: sorted(p.stem for p in g.glob("*.yaml")) for g in CONFIGS.iterdir() if g.is_dir()}
     assert groups["embedding"] == ["lookup", "onehot"] and "lecture_mlp" in groups["experiment"]
+    default = compose_config()
     for group, options in groups.items():
         for option in options:
             cfg = compose_config([f"{group}={option}"])
-            assert cfg.train.max_steps >= 1
+            if group in ("embedding", "model", "optim"):
+                assert getattr(cfg, group).name == option, (group, option)  # the file picks what it is named for
+            elif group == "experiment":
+                assert cfg != default, option  # a recipe changes the run
 
 
 def test_lecture_mlp_is_the_lecture_recipe():
@@ -108,8 +112,7 @@ def test_bad_input_gets_one_clear_line(tmp_path, args, message):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tiny_run")
-    words = tmp / "words.txt"
-    words.write_text("\n".join((ROOT / "data" / "names.txt").read_text().split()[:200]) + "\n")
+    words = write_tiny_words(tmp)
     train(compose_config([f"data.path={words}", *TINY]), tmp / "run", progress=False)
     return tmp / "run"
 

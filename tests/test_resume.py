@@ -13,7 +13,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import ROOT, TINY, compose_config
+from conftest import ROOT, TINY, compose_config, write_tiny_words
 from makemore import trainer
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, model_from_checkpoint
 from makemore.config import ConfigError
@@ -28,9 +28,7 @@ TAGS = ("loss/train", "loss/val", "lr")
 
 @pytest.fixture(scope="module")
 def words(tmp_path_factory):
-    path = tmp_path_factory.mktemp("words") / "words.txt"
-    path.write_text("\n".join((ROOT / "data" / "names.txt").read_text().split()[:200]) + "\n")
-    return path
+    return write_tiny_words(tmp_path_factory.mktemp("words"))
 
 
 @pytest.fixture(scope="module")

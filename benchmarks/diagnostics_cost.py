@@ -46,7 +46,7 @@ def record_seconds(cfg: Config, repeats: int, workdir: Path) -> float:
     from torch.utils.tensorboard import SummaryWriter
 
     data = load_dataset(cfg, torch.device("cpu"))
-    model = build_model(cfg.model, len(data.vocab), cfg.data.block_size, cfg.embedding.name)
+    model = build_model(cfg, len(data.vocab))
     writer = SummaryWriter(log_dir=tempfile.mkdtemp(dir=workdir))
     X, Y = data.splits["train"]
     diagnostics = Diagnostics(writer, model, data.vocab, X, Y, cfg.train.batch_size, cfg.data.block_size, cfg.seed)

@@ -108,7 +108,7 @@ def model_from_checkpoint(ckpt: dict, source="checkpoint") -> tuple[nn.Module, V
     try:
         cfg = config_from_dict(ckpt["config"])
         vocab = Vocab(tuple(ckpt["vocab"]))
-        model = build_model(cfg.model, len(vocab), cfg.data.block_size, cfg.embedding.name)
+        model = build_model(cfg, len(vocab))
         model.load_state_dict(ckpt["model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -31,7 +31,8 @@ def flat_keys(config: dict, prefix: str = "") -> dict:
     return out
 
 
-EMBEDDINGS = ("lookup", "onehot")
+EMBEDDINGS = ("lookup", "onehot")  # makemore.embedding.EMBEDDINGS, in its order
+MODELS = ("bigram", "mlp", "hierarchical", "rnn", "gru", "lstm", "bow", "transformer")  # makemore.models.MODELS
 NORMS = ("none", "batchnorm", "layernorm")
 INITS = ("scaled", "lecture")
 OPTIMIZERS = ("sgd", "adamw")
@@ -60,18 +61,24 @@ class EmbeddingConfig:
 
 @dataclass
 class ModelConfig:
-    name: str = "mlp"  # the model family, a key of makemore.models.MODELS (checked when it is built)
-    n_embd: int = 24  # size of each character's embedding vector
-    n_hidden: int = 320  # units per hidden layer
-    n_layers: int = 2  # hidden layers (Linear -> norm -> tanh -> dropout), at least 1
+    name: str = "mlp"  # the model family: bigram | mlp | hierarchical | rnn | gru | lstm | bow | transformer
+    n_embd: int = 24  # size of each character's embedding vector (transformer: the residual stream's width)
+    n_hidden: int = 320  # units per hidden layer; rnn/gru/lstm: the hidden state's size; bow: its MLP's width
+    n_layers: int = 2  # hidden layers (Linear -> norm -> tanh -> dropout), at least 1; transformer: blocks
+    n_head: int = 4  # transformer only: attention heads, each n_embd // n_head wide
     norm: str = "layernorm"  # none | batchnorm | layernorm, before each tanh (lecture part 3)
-    dropout: float = 0.1  # after each tanh; the bundled names overfit a 200k-parameter MLP
+    dropout: float = 0.1  # after each tanh (transformer: attention, residuals, embeddings); names overfit 200k params
     init: str = "scaled"  # scaled: tanh-gain/sqrt(fan_in) and a small output layer; lecture: torch.randn everywhere
 
     def __post_init__(self):
+        _check(self.name in MODELS, "model.name", self.name, f"one of {', '.join(MODELS)}")
         _check(self.n_embd >= 1, "model.n_embd", self.n_embd, "an integer >= 1")
         _check(self.n_hidden >= 1, "model.n_hidden", self.n_hidden, "an integer >= 1")
         _check(self.n_layers >= 1, "model.n_layers", self.n_layers, "an integer >= 1")
+        _check(self.n_head >= 1, "model.n_head", self.n_head, "an integer >= 1")
+        if self.name == "transformer":
+            divides = self.n_embd % self.n_head == 0
+            _check(divides, "model.n_head", self.n_head, f"a divisor of model.n_embd={self.n_embd}")
         _check(self.norm in NORMS, "model.norm", self.norm, f"one of {', '.join(NORMS)}")
         _check(0.0 <= self.dropout < 1.0, "model.dropout", self.dropout, "a number in [0, 1)")
         _check(self.init in INITS, "model.init", self.init, f"one of {', '.join(INITS)}")

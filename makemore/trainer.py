@@ -140,7 +140,7 @@ def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
     data = load_dataset(cfg, device)
     Xtr, Ytr = data.splits["train"]
 
-    model = build_model(cfg.model, len(data.vocab), cfg.data.block_size, cfg.embedding.name).to(device)
+    model = build_model(cfg, len(data.vocab)).to(device)
     optimizer = build_optimizer(cfg.optim, model)
     # the training steps run through DDP under torchrun, and may run compiled; evaluation,
     # checkpoints and sampling use the plain module

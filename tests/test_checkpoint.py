@@ -43,7 +43,7 @@ def test_save_load_gives_identical_logits(trained_run, tiny_cfg, words_file):
     model, vocab, cfg = model_from_checkpoint(ckpt)
     assert not model.training
     torch.manual_seed(0)
-    fresh = build_model(cfg.model, len(vocab), cfg.data.block_size, cfg.embedding.name).eval()
+    fresh = build_model(cfg, len(vocab)).eval()
     fresh.load_state_dict(ckpt["model"])
     idx = torch.randint(0, len(vocab), (50, cfg.data.block_size))
     with torch.no_grad():

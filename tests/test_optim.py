@@ -37,14 +37,15 @@ def test_bad_values_name_the_key(field, value):
 def test_fused_optimizer_makes_the_same_updates(name):
     import torch
 
-    from makemore.config import ModelConfig
+    from makemore.config import Config, DataConfig, ModelConfig
     from makemore.models import build_model
     from makemore.optim import build_optimizer
 
     models = []
     for fused in (True, False):
         torch.manual_seed(0)
-        model = build_model(ModelConfig(n_embd=4, n_hidden=16, dropout=0.0), 27, 3, "lookup")
+        run = Config(data=DataConfig(block_size=3), model=ModelConfig(n_embd=4, n_hidden=16, dropout=0.0))
+        model = build_model(run, 27)
         cfg = OptimConfig(name=name, lr=0.05, momentum=0.9 if name == "sgd" else 0.0, fused=fused)
         opt = build_optimizer(cfg, model)
         g = torch.Generator().manual_seed(1)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from makemore import sampling
-from makemore.config import ModelConfig
+from makemore.config import Config, DataConfig, ModelConfig
 from makemore.data import Vocab
 from makemore.models import build_model
 from makemore.sampling import SamplingError, find_checkpoint, generate, sample_batch
@@ -18,7 +18,8 @@ VOCAB = Vocab.from_words(["abcdefghijklmnopqrstuvwxyz"])
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return build_model(ModelConfig(n_embd=4, n_hidden=16, n_layers=1), len(VOCAB), 3, "lookup").eval()
+    cfg = Config(data=DataConfig(block_size=3), model=ModelConfig(n_embd=4, n_hidden=16, n_layers=1))
+    return build_model(cfg, len(VOCAB)).eval()
 
 
 def names(model, n=50, seed=0, **kw):
@@ -46,7 +47,8 @@ def test_prefix_and_top_k(model):
 def test_first_character_is_never_the_boundary():
     # a model that puts almost all its mass on the boundary still yields non-empty names
     torch.manual_seed(0)
-    m = build_model(ModelConfig(n_embd=2, n_hidden=4, n_layers=1), len(VOCAB), 3, "lookup").eval()
+    cfg = Config(data=DataConfig(block_size=3), model=ModelConfig(n_embd=2, n_hidden=4, n_layers=1))
+    m = build_model(cfg, len(VOCAB)).eval()
     with torch.no_grad():
         m.head.bias.zero_()
         m.head.bias[0] = 20.0

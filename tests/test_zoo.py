@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
 from makemore.data import Vocab, build_contexts, build_sequences
 from makemore.embedding import build_embedding
-from makemore.models import MODELS, build_model
+from makemore.models import MODELS, block_size_for, build_model
 
 V = 7  # vocabulary size of the tiny models
 LONGEST = 5  # longest word, for natural_block_size
@@ -53,6 +53,10 @@ def test_registry_covers_every_family_and_its_kind():
 def test_natural_block_size(name):
     assert MODELS[name].natural_block_size(ModelConfig(name=name, **TINY[name]), LONGEST) == NATURAL[name]
     assert build(name).block_size == NATURAL[name]
+    given = Config(data=DataConfig(block_size=8), model=ModelConfig(name=name, **TINY[name]))
+    assert block_size_for(given, LONGEST) == 8
+    given.data.block_size = None  # not given: the model's own
+    assert block_size_for(given, LONGEST) == NATURAL[name]
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -30,13 +30,20 @@ MODELS = {
 }
 
 
+def block_size_for(cfg: Config, longest_word: int) -> int:
+    """data.block_size when it is given, else the model's natural context length for these words."""
+    if cfg.data.block_size is not None:
+        return cfg.data.block_size
+    return MODELS[cfg.model.name].natural_block_size(cfg.model, longest_word)
+
+
 def build_model(cfg: Config, vocab_size: int) -> nn.Module:
     """The model cfg.model names, over cfg.data.block_size ids, with the cfg.embedding.name table."""
     block_size = cfg.data.block_size
     if block_size is None:
         raise ConfigError(
-            "config key data.block_size=None: resolve it before building, with "
-            f"MODELS[{cfg.model.name!r}].natural_block_size(cfg.model, longest_word)"
+            "config key data.block_size=None: resolve it before building, "
+            "with makemore.models.block_size_for(cfg, longest_word)"
         )
     return MODELS[cfg.model.name](cfg.model, vocab_size, block_size, cfg.embedding.name)
 

@@ -31,7 +31,8 @@ def flat_keys(config: dict, prefix: str = "") -> dict:
     return out
 
 
-EMBEDDINGS = ("lookup", "onehot")
+EMBEDDINGS = ("lookup", "onehot")  # makemore.embedding.EMBEDDINGS, in its order
+MODELS = ("bigram", "mlp", "hierarchical", "rnn", "gru", "lstm", "bow", "transformer")  # makemore.models.MODELS
 NORMS = ("none", "batchnorm", "layernorm")
 INITS = ("scaled", "lecture")
 OPTIMIZERS = ("sgd", "adamw")
@@ -42,12 +43,15 @@ PRECISIONS = ("fp32", "bf16")
 @dataclass
 class DataConfig:
     path: str = "data/names.txt"  # one word per line; relative paths are tried in the cwd, then beside train.py
-    block_size: int = 5  # characters of context that predict the next one
+    # characters of context that predict the next one; null: the model's own (mlp 5, bigram 1,
+    # hierarchical 2 ** n_layers, rnn/gru/lstm/bow/transformer the longest word + 1)
+    block_size: int | None = None
     split_seed: int = 42  # random.Random(42).shuffle gives the makemore lectures' exact 80/10/10 split
 
     def __post_init__(self):
         _check(bool(self.path), "data.path", self.path, "a path to a text file with one word per line")
-        _check(self.block_size >= 1, "data.block_size", self.block_size, "an integer >= 1")
+        ok = self.block_size is None or self.block_size >= 1
+        _check(ok, "data.block_size", self.block_size, "null (the model's own) or an integer >= 1")
 
 
 @dataclass
@@ -60,18 +64,24 @@ class EmbeddingConfig:
 
 @dataclass
 class ModelConfig:
-    name: str = "mlp"  # the model family, a key of makemore.models.MODELS (checked when it is built)
-    n_embd: int = 24  # size of each character's embedding vector
-    n_hidden: int = 320  # units per hidden layer
-    n_layers: int = 2  # hidden layers (Linear -> norm -> tanh -> dropout), at least 1
+    name: str = "mlp"  # the model family: bigram | mlp | hierarchical | rnn | gru | lstm | bow | transformer
+    n_embd: int = 24  # size of each character's embedding vector (transformer: the residual stream's width)
+    n_hidden: int = 320  # units per hidden layer; rnn/gru/lstm: the hidden state's size; bow: its MLP's width
+    n_layers: int = 2  # hidden layers (Linear -> norm -> tanh -> dropout), at least 1; transformer: blocks
+    n_head: int = 4  # transformer only: attention heads, each n_embd // n_head wide
     norm: str = "layernorm"  # none | batchnorm | layernorm, before each tanh (lecture part 3)
-    dropout: float = 0.1  # after each tanh; the bundled names overfit a 200k-parameter MLP
+    dropout: float = 0.1  # after each tanh (transformer: attention, residuals, embeddings); names overfit 200k params
     init: str = "scaled"  # scaled: tanh-gain/sqrt(fan_in) and a small output layer; lecture: torch.randn everywhere
 
     def __post_init__(self):
+        _check(self.name in MODELS, "model.name", self.name, f"one of {', '.join(MODELS)}")
         _check(self.n_embd >= 1, "model.n_embd", self.n_embd, "an integer >= 1")
         _check(self.n_hidden >= 1, "model.n_hidden", self.n_hidden, "an integer >= 1")
         _check(self.n_layers >= 1, "model.n_layers", self.n_layers, "an integer >= 1")
+        _check(self.n_head >= 1, "model.n_head", self.n_head, "an integer >= 1")
+        if self.name == "transformer":
+            divides = self.n_embd % self.n_head == 0
+            _check(divides, "model.n_head", self.n_head, f"a divisor of model.n_embd={self.n_embd}")
         _check(self.norm in NORMS, "model.norm", self.norm, f"one of {', '.join(NORMS)}")
         _check(0.0 <= self.dropout < 1.0, "model.dropout", self.dropout, "a number in [0, 1)")
         _check(self.init in INITS, "model.init", self.init, f"one of {', '.join(INITS)}")

@@ -160,6 +160,10 @@ class Corpus:
     def train_words(self) -> list[str]:
         return self.splits["train"]
 
+    @property
+    def longest_word(self) -> int:
+        return max(len(w) for split in self.splits.values() for w in split)
+
 
 def load_corpus(cfg: DataConfig) -> Corpus:
     """Read, check and split cfg.path; logs one line saying what it found."""
@@ -192,3 +196,47 @@ class RandomBatches:
         ix = torch.randint(0, len(self.X), (self.batch_size,), device=self.X.device, generator=self.generator)
         ix = share(ix, self.world)  # (batch_size // world_size,): this rank's part of the global minibatch
         return self.X[ix], self.Y[ix]
+
+
+def build_sequences(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows for sequence models: X (N, block_size) int64 inputs, Y (N, block_size) int64 targets.
+
+    Each word is the stream "0 c1 .. cn 0"; Y[r, t] is the id after X[r, t], -1 where there is
+    none to learn. The first row of a word is its start, "0 c1 .. c_{T-1}" -> "c1 .. cn 0", padded
+    with 0 (inputs) and -1 (targets). A word longer than block_size - 1 gets one more row per
+    remaining target: the block_size ids before it as input, -1 everywhere but the last target.
+    So every character and every end token is a target exactly once (as in build_contexts), each
+    predicted from up to block_size ids before it. With block_size=3, "emma":
+        X = [0 e m]  Y = [e  m  m]
+            [e m m]      [-1 -1 a]
+            [m m a]      [-1 -1 0]
+    """
+    T = block_size
+    _, targets = build_contexts(words, vocab, 1)  # (sum of n + 1,) every word's "c1 .. cn 0", one after another
+    n_targets = torch.tensor([len(w) + 1 for w in words], dtype=torch.int64)  # (W,)
+    span = n_targets + 1 + T  # stream slots per word: "0 c1 .. cn 0", then T padding slots read by the last rows
+    word_start = torch.cumsum(span, 0) - span  # (W,)
+    word_of_target = torch.repeat_interleave(torch.arange(len(words)), n_targets)
+    first_target = torch.cumsum(n_targets, 0) - n_targets
+    target_in_word = torch.arange(len(targets)) - first_target[word_of_target]
+    stream = torch.zeros(int(span.sum()), dtype=torch.int64)
+    stream[word_start[word_of_target] + 1 + target_in_word] = targets
+    in_word = torch.zeros(len(stream), dtype=torch.bool)  # slots that hold a target: not a leading 0, not padding
+    in_word[word_start[word_of_target] + 1 + target_in_word] = True
+
+    n_rows = (n_targets - T).clamp(min=0) + 1  # (W,) the first row, then one per target beyond it
+    word_of_row = torch.repeat_interleave(torch.arange(len(words)), n_rows)
+    first_row = torch.cumsum(n_rows, 0) - n_rows
+    row_in_word = torch.arange(int(n_rows.sum())) - first_row[word_of_row]  # (N,) r: row r reads slots r .. r+T-1
+    pos = (word_start[word_of_row] + row_in_word)[:, None] + torch.arange(T)  # (N, T) input slots
+    X = stream[pos]
+    keep = in_word[pos + 1] & ((row_in_word == 0)[:, None] | (torch.arange(T) == T - 1))  # (N, T)
+    Y = torch.where(keep, stream[pos + 1], -1)
+    return X, Y
+
+
+def build_examples(words: list[str], vocab: Vocab, block_size: int, sequence: bool) -> tuple[torch.Tensor, ...]:
+    """What a model learns from: (context, next id) rows for window models, whole-word rows for sequence
+    models (the model's `sequence`). Either way every character and end token is a target once."""
+    build = build_sequences if sequence else build_contexts
+    return build(words, vocab, block_size)

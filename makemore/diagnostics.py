@@ -122,9 +122,9 @@ class Diagnostics:
 
     def _health(self, step: int, lr: float) -> None:
         model, w = self.model, self.writer
-        captured = {}
+        captured = {name: [] for name, _ in self.layers}  # a recurrent cell's nonlinearity runs once per position
         hooks = [
-            module.register_forward_hook(lambda m, args, out, name=name: captured.__setitem__(name, (args[0], out)))
+            module.register_forward_hook(lambda m, args, out, name=name: captured[name].append((args[0], out)))
             for name, module in self.layers
         ]
         buffers = {name: b.clone() for name, b in model.named_buffers()}
@@ -138,7 +138,10 @@ class Diagnostics:
             with torch.no_grad():
                 for name, b in model.named_buffers():
                     b.copy_(buffers[name])
-        for name, (pre, act) in captured.items():
+        for name, calls in captured.items():
+            if not calls:
+                continue
+            pre, act = (torch.cat([c[i].detach().flatten() for c in calls]) for i in (0, 1))
             w.add_histogram(f"preact/{name}", pre.detach(), step)
             w.add_histogram(f"act/{name}", act.detach(), step)
             if isinstance(dict(self.layers)[name], nn.Tanh):  # saturation is a tanh's trouble

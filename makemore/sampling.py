@@ -4,8 +4,9 @@
     names = list(generate(model, vocab, n=20, generator=g))   # lazily, CHUNK names at a time
     names = sample_batch(model, vocab, n=8, generator=g)      # a few names at once
 
-The sampler asks the model for its context length (model.block_size). The arguments are
-checked once, by check_options, before the first name is made.
+The sampler asks the model only for the next token's logits given the name so far
+(model.next_logits), whatever its family. The arguments are checked once, by check_options,
+before the first name is made.
 """
 
 import math
@@ -65,16 +66,13 @@ def _chunk(
 ) -> list[str]:
     device = next(model.parameters()).device
     prefix_ids = vocab.encode(prefix)
-    block_size = model.block_size
-    context = torch.zeros(n, block_size, dtype=torch.long, device=device)  # (n, block_size)
-    for i in prefix_ids:
-        context = torch.cat([context[:, 1:], torch.full((n, 1), i, device=device)], dim=1)
+    # each row: the boundary, then the name so far, cropped to the model's context (it reads no more)
+    history = torch.tensor([[0, *prefix_ids]], device=device).expand(n, -1)[:, -model.block_size :]  # (n, t)
     steps = max_len - len(prefix_ids)
     out = torch.zeros(n, steps, dtype=torch.long, device=device)  # (n, steps), 0 after a name ends
     rows = torch.arange(n, device=device)  # the names still growing; only they go through the model
     for t in range(steps):
-        logits, _ = model(context)  # (len(rows), vocab_size)
-        logits = logits.float() / temperature
+        logits = model.next_logits(history).float() / temperature  # (len(rows), vocab_size)
         if t == 0 and not prefix_ids:
             # an empty name is drawn again: the same as drawing from the rest, renormalised
             logits[:, 0] = -torch.inf
@@ -87,7 +85,7 @@ def _chunk(
         if not growing.any():
             break
         rows = rows[growing]
-        context = torch.cat([context[growing, 1:], nxt[growing, None]], dim=1)  # (len(rows), block_size)
+        history = torch.cat([history[growing], nxt[growing, None]], dim=1)[:, -model.block_size :]  # (len(rows), t)
     names = []
     for row in out.tolist():
         end = row.index(0) if 0 in row else len(row)

@@ -30,12 +30,12 @@ from makemore import distributed, resume
 from makemore.board import Board
 from makemore.checkpoint import CheckpointWriter, config_to_dict
 from makemore.config import Config, ConfigError
-from makemore.data import Corpus, RandomBatches, build_contexts, load_corpus
+from makemore.data import Corpus, RandomBatches, build_examples, load_corpus
 from makemore.device import choose_threads, resolve_device
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
 from makemore.loss_window import LossWindow
-from makemore.models import build_model, count_params
+from makemore.models import block_size_for, build_model, count_params
 from makemore.optim import build_optimizer, lr_at
 from makemore.resume import Progress
 from makemore.rundir import BEST, LAST, RunDir
@@ -69,17 +69,16 @@ def prepare(cfg: Config, run_dir: Path) -> "Trainer":
 
     torch.manual_seed(cfg.seed)  # the weights and dropout
     corpus = load_corpus(cfg.data)
+    cfg.data.block_size = block_size_for(cfg, corpus.longest_word)  # null: the model's own context length
     model = build_model(cfg, len(corpus.vocab)).to(device)
-    examples = {name: build_examples(corpus, name, model, device) for name in SPLITS}
+    examples = {}  # split -> (X, Y) on the device: contexts for window models, whole words for sequence models
+    for name in SPLITS:
+        X, Y = build_examples(corpus.splits[name], corpus.vocab, model.block_size, model.sequence)
+        examples[name] = X.to(device), Y.to(device)
     trainer = Trainer(cfg, RunDir(Path(run_dir)), model, corpus, examples, world, device)
     if resumed is not None:
         trainer.resume_from(*resumed)
     return trainer
-
-
-def build_examples(corpus: Corpus, split: str, model: nn.Module, device: torch.device):
-    X, Y = build_contexts(corpus.splits[split], corpus.vocab, model.block_size)
-    return X.to(device), Y.to(device)
 
 
 class Trainer:
@@ -90,7 +89,8 @@ class Trainer:
         self.cfg, self.run_dir, self.model, self.corpus, self.examples = cfg, run, model, corpus, examples
         self.world, self.device = world, device
         self.params = count_params(model)
-        threads = choose_threads(cfg.train.threads, self.params, cfg.train.batch_size)
+        rows = cfg.train.batch_size * (model.block_size if model.sequence else 1)  # positions predicted per step
+        threads = choose_threads(cfg.train.threads, self.params, rows)
         torch.set_num_threads(threads)
         self.optimizer = build_optimizer(cfg.optim, model)
         self.step_model = self._step_model()
@@ -106,7 +106,7 @@ class Trainer:
             run, model, self.optimizer, config_to_dict(cfg), corpus.vocab, corpus.train_words, writes=world.is_main
         )
         where = f"on {device}" + (f" with {threads} thread{'s' * (threads > 1)}" if device.type == "cpu" else "")
-        what = f"{cfg.model.name}, {cfg.embedding.name} embedding: {self.params} parameters"
+        what = f"{cfg.model.name}, {cfg.embedding.name} embedding: {self.params} parameters, context {model.block_size}"
         log.info(f"{what}, {where}, run dir {run.path}")
 
     def _step_model(self) -> nn.Module:

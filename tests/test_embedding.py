@@ -13,7 +13,7 @@ C = torch.tensor(
         [0.00, 0.30],  # a
         [-0.40, 0.20],  # b
         [0.50, -0.10],  # c
-        [-0.30, 0.40],  # .
+        [-0.20, 0.40],  # .
     ]
 )
 CONTEXT = torch.tensor([[VOCAB.index(c) for c in ["@", "a", "b"]]])  # (1, 3)

@@ -3,18 +3,22 @@ import math
 import pytest
 import torch
 
+import makemore.config
+import makemore.embedding
+import makemore.models
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
 from makemore.evaluation import evaluate
 from makemore.models import MLP, build_model, count_params
 
 
-def config(model: ModelConfig, block_size: int, embedding: str) -> Config:
-    return Config(data=DataConfig(block_size=block_size), embedding=EmbeddingConfig(embedding), model=model)
+def config(block_size, embedding="lookup", **model) -> Config:
+    data, model = DataConfig(block_size=block_size), ModelConfig(**model)
+    return Config(data=data, embedding=EmbeddingConfig(embedding), model=model)
 
 
 def make(embedding="lookup", seed=0, **kw):
     torch.manual_seed(seed)
-    return build_model(config(ModelConfig(**kw), 3, embedding), vocab_size=27)
+    return build_model(config(3, embedding, **kw), vocab_size=27)
 
 
 def test_interface_shapes_and_loss():
@@ -74,8 +78,8 @@ def test_dropout_layers_only_when_asked():
 
 def make_hierarchical(embedding="lookup", **kw):
     torch.manual_seed(0)
-    cfg = ModelConfig(name="hierarchical", n_embd=4, n_hidden=8, n_layers=3, dropout=0.0, **kw)
-    return build_model(config(cfg, 8, embedding), vocab_size=27)
+    cfg = config(8, embedding, name="hierarchical", n_embd=4, n_hidden=8, n_layers=3, dropout=0.0, **kw)
+    return build_model(cfg, vocab_size=27)
 
 
 @pytest.mark.parametrize("norm", ["none", "batchnorm", "layernorm"])
@@ -103,4 +107,27 @@ def test_hierarchical_lookup_and_onehot_agree():
 
 def test_hierarchical_needs_block_size_a_power_of_two():
     with pytest.raises(ConfigError, match=r"data.block_size=5 .* expected 2 \*\* n_layers = 8"):
-        build_model(config(ModelConfig(name="hierarchical", n_layers=3), 5, "lookup"), vocab_size=27)
+        build_model(config(5, name="hierarchical", n_layers=3), vocab_size=27)
+
+
+def test_model_and_embedding_names_are_checked_when_the_config_is_loaded():
+    with pytest.raises(ConfigError, match=r"model.name='cnn' is invalid: expected one of bigram, mlp, "):
+        ModelConfig(name="cnn")
+    with pytest.raises(ConfigError, match=r"embedding.name='table' is invalid"):
+        EmbeddingConfig(name="table")
+
+
+def test_config_name_lists_are_the_registries():
+    assert tuple(makemore.models.MODELS) == makemore.config.MODELS
+    assert tuple(makemore.embedding.EMBEDDINGS) == makemore.config.EMBEDDINGS
+
+
+def test_old_checkpoint_keys_still_load():
+    # the state_dict keys of the single-file models.py, before the package: old checkpoints load as they are
+    mlp = make(norm="layernorm", n_layers=2, dropout=0.1)
+    assert list(mlp.state_dict()) == [
+        "embedding.lookup.weight", "hidden.0.weight", "hidden.1.weight", "hidden.1.bias",
+        "hidden.4.weight", "hidden.5.weight", "hidden.5.bias", "head.weight", "head.bias",
+    ]  # fmt: skip
+    keys = make_hierarchical("onehot", norm="batchnorm").state_dict()
+    assert {"embedding.proj.weight", "levels.0.0.weight", "levels.0.1.running_mean", "levels.2.0.weight"} <= set(keys)

@@ -1,0 +1,78 @@
+"""The contract every model follows; the loop, evaluation, checkpoints, sampler and diagnostics
+rely on it and never look past it (they never ask which family or embedding they drive).
+
+Construction, one signature for every family (makemore.models.build_model is the one caller):
+
+    model = Family(cfg: ModelConfig, vocab_size: int, block_size: int, embedding: str)
+    model.block_size   # context length: the most tokens it looks at (the sampler reads it)
+    model.embedding    # the token table module (LookupEmbedding | OneHotEmbedding); diagnostics
+                       # reads model.embedding.table, (vocab_size, n_embd). Drawn first (init_table),
+                       # so embedding=lookup and embedding=onehot start from identical weights.
+
+Two kinds, told apart by the class attribute `sequence`:
+
+    sequence = False, window models (bigram, mlp, hierarchical): one prediction per context
+        logits, loss = model(idx (B, block_size) int64, targets (B,) or None)   # logits (B, V)
+    sequence = True, sequence models (rnn, gru, lstm, bow, transformer): one prediction per position
+        logits, loss = model(idx (B, T) int64 with T <= block_size, targets (B, T) or None)  # (B, T, V)
+        position t predicts token t + 1, and never sees a token after t (causal);
+        targets == -1 are ignored (the padding after a word's end)
+
+    loss is the mean cross-entropy over the targets that are not -1 (`lm_loss`).
+
+Sampling, one call for both kinds:
+
+    logits = model.next_logits(history (n, t) int64)   # (n, V): the token after each row
+    every row is ONE boundary token 0 then the characters so far (t >= 1). Window models see it
+    left-padded with 0 to block_size (their training contexts start with block_size boundaries),
+    sequence models see its last block_size ids; both crop to the last block_size ids.
+
+The context length used when data.block_size is not given:
+
+    Family.natural_block_size(cfg: ModelConfig, longest_word: int) -> int
+
+Nonlinearities are nn.Module instances (nn.Tanh, nn.GELU, nn.Sigmoid, ...), never functional
+calls: diagnostics hooks every one of them to histogram its input and output.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def lm_loss(logits: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor | None:
+    """Mean cross-entropy over the targets that are not -1; logits (..., V), targets (...)."""
+    if targets is None:
+        return None
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
+
+
+class WindowModel(nn.Module):
+    """A model that reads exactly block_size ids and predicts the one after them."""
+
+    sequence = False
+    block_size: int
+
+    @torch.no_grad()
+    def next_logits(self, history: torch.Tensor) -> torch.Tensor:
+        n, t = history.shape
+        if t < self.block_size:  # "0 e m" -> "0 0 0 e m": the boundaries every training context starts with
+            history = torch.cat([history.new_zeros(n, self.block_size - t), history], dim=1)
+        logits, _ = self(history[:, -self.block_size :])  # (n, V)
+        return logits
+
+
+class SequenceModel(nn.Module):
+    """A model that reads up to block_size ids and predicts the next one at every position."""
+
+    sequence = True
+    block_size: int
+
+    @torch.no_grad()
+    def next_logits(self, history: torch.Tensor) -> torch.Tensor:
+        logits, _ = self(history[:, -self.block_size :])  # (n, t, V)
+        return logits[:, -1]  # (n, V)
+
+    @classmethod
+    def natural_block_size(cls, cfg, longest_word: int) -> int:
+        return longest_word + 1  # the leading boundary and every character: the whole word in one row

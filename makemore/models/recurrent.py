@@ -1,0 +1,120 @@
+"""Recurrent language models: one cell stepped along the sequence from a learned start state.
+
+idx (B, T) -> embed (B, T, n_embd) -> for t: state_t = cell(x_t, state_{t-1}) -> h_t (B, T, n_hidden)
+    -> Linear (B, T, vocab_size)
+
+Reads model.n_embd and model.n_hidden (the hidden state size); PyTorch's default init for
+the Linears, N(0, 1) for the table (nn.Embedding's default), drawn first.
+"""
+
+import torch
+from torch import nn
+
+from makemore.config import ModelConfig
+from makemore.embedding import build_embedding, init_table
+from makemore.models.base import SequenceModel, lm_loss
+
+
+class RNNCell(nn.Module):
+    """h_t = tanh(W [x_t, h_{t-1}] + b): Elman 1990, Finding Structure in Time."""
+
+    def __init__(self, n_embd: int, n_hidden: int):
+        super().__init__()
+        self.state_size = n_hidden
+        self.xh_to_h = nn.Linear(n_embd + n_hidden, n_hidden)
+        self.tanh = nn.Tanh()
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return self.tanh(self.xh_to_h(torch.cat([x, h], dim=1)))  # (B, n_hidden)
+
+    def output(self, state: torch.Tensor) -> torch.Tensor:
+        return state
+
+
+class GRUCell(nn.Module):
+    """Gated recurrent unit, Cho et al. 2014: a reset gate picks what of h feeds the candidate,
+    an update gate blends the candidate into h channel by channel."""
+
+    def __init__(self, n_embd: int, n_hidden: int):
+        super().__init__()
+        self.state_size = n_hidden
+        self.xh_to_r = nn.Linear(n_embd + n_hidden, n_hidden)
+        self.xh_to_z = nn.Linear(n_embd + n_hidden, n_hidden)
+        self.xh_to_hbar = nn.Linear(n_embd + n_hidden, n_hidden)
+        self.reset_gate, self.update_gate, self.tanh = nn.Sigmoid(), nn.Sigmoid(), nn.Tanh()
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        xh = torch.cat([x, h], dim=1)  # (B, n_embd + n_hidden)
+        r = self.reset_gate(self.xh_to_r(xh))
+        hbar = self.tanh(self.xh_to_hbar(torch.cat([x, r * h], dim=1)))  # the candidate
+        z = self.update_gate(self.xh_to_z(xh))
+        return (1 - z) * h + z * hbar  # (B, n_hidden)
+
+    def output(self, state: torch.Tensor) -> torch.Tensor:
+        return state
+
+
+class LSTMCell(nn.Module):
+    """Long short-term memory, Hochreiter & Schmidhuber 1997 (with the forget gate of Gers et al.
+    2000). Its state is [h, c] side by side, so the loop carries one tensor for every cell."""
+
+    def __init__(self, n_embd: int, n_hidden: int):
+        super().__init__()
+        self.n_hidden, self.state_size = n_hidden, 2 * n_hidden
+        self.xh_to_gates = nn.Linear(n_embd + n_hidden, 4 * n_hidden)  # input, forget, output gates, candidate
+        self.gates, self.tanh_candidate, self.tanh_cell = nn.Sigmoid(), nn.Tanh(), nn.Tanh()
+
+    def forward(self, x: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        h, c = state.split(self.n_hidden, dim=1)  # (B, n_hidden) each
+        pre = self.xh_to_gates(torch.cat([x, h], dim=1))  # (B, 4 * n_hidden)
+        i, f, o = self.gates(pre[:, : 3 * self.n_hidden]).split(self.n_hidden, dim=1)
+        c = f * c + i * self.tanh_candidate(pre[:, 3 * self.n_hidden :])
+        h = o * self.tanh_cell(c)
+        return torch.cat([h, c], dim=1)  # (B, 2 * n_hidden)
+
+    def output(self, state: torch.Tensor) -> torch.Tensor:
+        return state[:, : self.n_hidden]
+
+
+class Recurrent(SequenceModel):
+    """A cell stepped over the sequence (makemore.py's RNN); subclasses pick the cell."""
+
+    cell_type: type[nn.Module]
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int, block_size: int, embedding: str):
+        super().__init__()
+        self.block_size = block_size
+        self.embedding = build_embedding(embedding, vocab_size, cfg.n_embd)
+        init_table(self.embedding)
+        self.cell = self.cell_type(cfg.n_embd, cfg.n_hidden)
+        self.start = nn.Parameter(torch.zeros(1, self.cell.state_size))  # the learned state before the first token
+        self.head = nn.Linear(cfg.n_hidden, vocab_size)
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        B, T = idx.shape
+        x = self.embedding(idx)  # (B, T, n_embd)
+        state = self.start.expand(B, -1)  # (B, state_size)
+        hiddens = []
+        for t in range(T):
+            state = self.cell(x[:, t], state)
+            hiddens.append(self.cell.output(state))
+        logits = self.head(torch.stack(hiddens, dim=1))  # (B, T, n_hidden) -> (B, T, vocab_size)
+        return logits, lm_loss(logits, targets)
+
+
+class RNN(Recurrent):
+    """Vanilla RNN language model (Mikolov et al. 2010, Recurrent neural network based language model)."""
+
+    cell_type = RNNCell
+
+
+class GRU(Recurrent):
+    """GRU language model (Cho et al. 2014)."""
+
+    cell_type = GRUCell
+
+
+class LSTM(Recurrent):
+    """LSTM language model (Hochreiter & Schmidhuber 1997)."""
+
+    cell_type = LSTMCell

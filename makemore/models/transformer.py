@@ -1,0 +1,101 @@
+"""The Transformer language model: GPT-2's decoder (pre-LayerNorm blocks), at makemore's scale.
+
+idx (B, T) -> token + position embeddings (B, T, n_embd) -> dropout
+    -> n_layers x [x + attn(LN(x)), x + MLP(LN(x))]      attn: n_head causal heads; MLP: 4x wide, GELU
+    -> LN -> Linear (B, T, vocab_size)
+
+Reads model.n_embd, model.n_head, model.n_layers and model.dropout (on the attention weights,
+each residual branch and the embeddings). Init as GPT-2/nanoGPT: N(0, 0.02) everywhere, the
+projections into the residual stream scaled by 1/sqrt(2 n_layers), the table drawn first.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from makemore.config import ModelConfig
+from makemore.embedding import build_embedding, init_table
+from makemore.models.base import SequenceModel, lm_loss
+
+INIT_STD = 0.02  # GPT-2's weight scale
+
+
+class CausalSelfAttention(nn.Module):
+    """n_head heads of scaled dot-product attention, each position attending to itself and before."""
+
+    def __init__(self, n_embd: int, n_head: int, dropout: float):
+        super().__init__()
+        self.n_head, self.dropout = n_head, dropout
+        self.qkv = nn.Linear(n_embd, 3 * n_embd)  # queries, keys and values of every head in one matmul
+        self.proj = nn.Linear(n_embd, n_embd)
+        self.resid_dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = (
+            t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, n_head, T, head size)
+            for t in self.qkv(x).split(C, dim=2)
+        )
+        p = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)  # (B, n_head, T, head size)
+        y = y.transpose(1, 2).reshape(B, T, C)  # the heads side by side again
+        return self.resid_dropout(self.proj(y))
+
+
+class Block(nn.Module):
+    """x + attention(LN(x)), then x + MLP(LN(x))."""
+
+    def __init__(self, n_embd: int, n_head: int, dropout: float):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(n_embd)
+        self.attn = CausalSelfAttention(n_embd, n_head, dropout)
+        self.ln_2 = nn.LayerNorm(n_embd)
+        self.mlp = nn.Sequential(
+            nn.Linear(n_embd, 4 * n_embd),
+            nn.GELU(approximate="tanh"),  # GPT-2's GELU
+            nn.Linear(4 * n_embd, n_embd),
+            nn.Dropout(dropout),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class Transformer(SequenceModel):
+    """Transformer language model: Vaswani et al. 2017, Attention Is All You Need, as GPT-2
+    (Radford et al. 2019) arranges it; makemore.py's Transformer, with dropout."""
+
+    def __init__(self, cfg: ModelConfig, vocab_size: int, block_size: int, embedding: str):
+        super().__init__()
+        self.block_size = block_size
+        self.embedding = build_embedding(embedding, vocab_size, cfg.n_embd)
+        init_table(self.embedding, std=INIT_STD)
+        self.position = nn.Embedding(block_size, cfg.n_embd)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(cfg.n_embd, cfg.n_head, cfg.dropout) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(cfg.n_embd)
+        self.head = nn.Linear(cfg.n_embd, vocab_size, bias=False)
+        self._init_weights(cfg.n_layers)
+
+    @torch.no_grad()
+    def _init_weights(self, n_layers: int) -> None:
+        residual = {id(b.attn.proj) for b in self.blocks} | {id(b.mlp[2]) for b in self.blocks}
+        for module in [self.position, *self.blocks.modules(), self.head]:  # not the table: init_table drew it
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                # each residual branch adds to x, so n_layers of them would grow its variance
+                std = INIT_STD / math.sqrt(2 * n_layers) if id(module) in residual else INIT_STD
+                module.weight.normal_(0.0, std)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                module.bias.zero_()
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        T = idx.shape[1]
+        pos = torch.arange(T, device=idx.device)
+        x = self.drop(self.embedding(idx) + self.position(pos))  # (B, T, n_embd)
+        for block in self.blocks:
+            x = block(x)
+        logits = self.head(self.ln_f(x))  # (B, T, vocab_size)
+        return logits, lm_loss(logits, targets)

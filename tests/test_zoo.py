@@ -1,0 +1,203 @@
+"""Every family keeps the contract of makemore/models/base.py, at tiny sizes."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
+from makemore.data import Vocab, build_contexts, build_sequences
+from makemore.embedding import build_embedding
+from makemore.models import MODELS, block_size_for, build_model
+
+V = 7  # vocabulary size of the tiny models
+LONGEST = 5  # longest word, for natural_block_size
+TINY = {
+    "bigram": dict(init="lecture"),
+    "mlp": dict(n_embd=4, n_hidden=8, dropout=0.0),
+    "hierarchical": dict(n_embd=4, n_hidden=8, n_layers=2, dropout=0.0),
+    "rnn": dict(n_embd=4, n_hidden=8),
+    "gru": dict(n_embd=4, n_hidden=8),
+    "lstm": dict(n_embd=4, n_hidden=8),
+    "bow": dict(n_embd=4, n_hidden=8),
+    "transformer": dict(n_embd=8, n_head=2, n_layers=2, dropout=0.0),
+}
+SEQUENCE = ["rnn", "gru", "lstm", "bow", "transformer"]
+NATURAL = {"bigram": 1, "mlp": 5, "hierarchical": 4, **{m: LONGEST + 1 for m in SEQUENCE}}
+
+
+def build(name, embedding="lookup", seed=0, **kw):
+    cfg = ModelConfig(name=name, **{**TINY[name], **kw})
+    block_size = MODELS[name].natural_block_size(cfg, LONGEST)
+    torch.manual_seed(seed)
+    run = Config(data=DataConfig(block_size=block_size), embedding=EmbeddingConfig(embedding), model=cfg)
+    return build_model(run, V)
+
+
+def batch(model, B=6, seed=1):
+    """Random ids and targets of the model's kind; sequence targets have some -1 (ignored)."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, V, (B, model.block_size), generator=g)
+    if not model.sequence:
+        return idx, torch.randint(0, V, (B,), generator=g)
+    targets = torch.randint(0, V, (B, model.block_size), generator=g)
+    targets[:, -2:] = -1  # as after a word's end
+    return idx, targets
+
+
+def test_registry_covers_every_family_and_its_kind():
+    assert set(MODELS) == set(TINY) == set(NATURAL)
+    assert [m for m in MODELS if MODELS[m].sequence] == SEQUENCE
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_natural_block_size(name):
+    assert MODELS[name].natural_block_size(ModelConfig(name=name, **TINY[name]), LONGEST) == NATURAL[name]
+    assert build(name).block_size == NATURAL[name]
+    given = Config(data=DataConfig(block_size=8), model=ModelConfig(name=name, **TINY[name]))
+    assert block_size_for(given, LONGEST) == 8
+    given.data.block_size = None  # not given: the model's own
+    assert block_size_for(given, LONGEST) == NATURAL[name]
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_shapes_and_loss_is_the_mean_over_targets_not_ignored(name):
+    model = build(name).eval()
+    n_embd = V if name == "bigram" else TINY[name]["n_embd"]
+    assert model.embedding.table.shape == (V, n_embd)  # what diagnostics reads
+    idx, targets = batch(model)
+    logits, loss = model(idx)
+    assert loss is None
+    logits, loss = model(idx, targets)
+    assert logits.shape == ((6, model.block_size, V) if model.sequence else (6, V))
+    logp = logits.log_softmax(-1).reshape(-1, V)
+    flat = targets.reshape(-1)
+    kept = flat != -1
+    assert torch.allclose(loss, -logp[kept, flat[kept]].mean(), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", SEQUENCE)
+def test_sequence_models_take_shorter_inputs_and_are_causal(name):
+    model = build(name).eval()
+    idx, _ = batch(model)
+    logits, _ = model(idx)
+    short, _ = model(idx[:, :3])
+    assert short.shape == (6, 3, V) and torch.allclose(short, logits[:, :3], atol=1e-6)
+    changed = idx.clone()
+    changed[:, 3] = (changed[:, 3] + 1) % V
+    after, _ = model(changed)
+    assert torch.equal(after[:, :3], logits[:, :3])  # a later token never reaches an earlier position
+    assert not torch.allclose(after[:, 3], logits[:, 3])  # but does reach its own
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_nonlinearities_are_modules_that_diagnostics_can_hook(name):
+    model = build(name).eval()
+    seen = []
+    kinds = (torch.nn.Tanh, torch.nn.GELU, torch.nn.ReLU, torch.nn.Sigmoid)
+    for m in model.modules():
+        if isinstance(m, kinds):
+            m.register_forward_hook(lambda mod, inp, out: seen.append(type(mod)))
+    model(batch(model)[0])
+    assert bool(seen) == (name != "bigram")  # the bigram has none; every other family calls its own
+
+
+WORD = "cabbed"  # 6 characters: longer than a sequence model's block_size - 1, so its last ids get cropped
+WORD_VOCAB = Vocab(tuple(".abcdef"))
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_next_logits_is_the_prediction_made_in_training(name):
+    """next_logits("0 c1 .. ct") equals the logits the model gives the training example for c_{t+1}."""
+    model = build(name).eval()
+    ids = [0] + WORD_VOCAB.encode(WORD)
+    if model.sequence:
+        X, Y = build_sequences([WORD], WORD_VOCAB, model.block_size)
+        rows = [(r, t) for r in range(len(X)) for t in range(model.block_size) if Y[r, t] != -1]
+        with torch.no_grad():
+            expected = torch.stack([model(X[r : r + 1])[0][0, t] for r, t in rows])
+    else:
+        X, _ = build_contexts([WORD], WORD_VOCAB, model.block_size)
+        with torch.no_grad():
+            expected = model(X)[0]
+    got = torch.cat([model.next_logits(torch.tensor([ids[: t + 1]])) for t in range(len(ids))])
+    assert torch.allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_lookup_and_onehot_start_identical_and_compute_the_same(name):
+    a, b = build(name, "lookup"), build(name, "onehot")
+    assert torch.equal(a.embedding.table, b.embedding.table)
+    sa, sb = a.state_dict(), b.state_dict()
+    rest = [k for k in sa if not k.startswith("embedding.")]
+    assert rest == [k for k in sb if not k.startswith("embedding.")]
+    assert all(torch.equal(sa[k], sb[k]) for k in rest)
+    idx, targets = batch(a, B=16)
+    (la, lossa), (lb, lossb) = a(idx, targets), b(idx, targets)
+    assert torch.allclose(la, lb, atol=1e-5)
+    lossa.backward()
+    lossb.backward()
+    assert torch.allclose(a.embedding.table.grad, b.embedding.proj.weight.grad.t(), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_training_lowers_the_loss(name):
+    model = build(name)
+    idx, targets = batch(model, B=4)
+    first = model(idx, targets)[1].item()
+    for _ in range(12):  # plain gradient descent on one batch; a parameter the loss never reaches has no .grad
+        loss = model(idx, targets)[1]
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= 1.0 * p.grad
+    assert loss.item() < first - 0.25
+
+
+def test_transformer_heads_must_divide_the_width():
+    with pytest.raises(ConfigError, match=r"model.n_head=3 is invalid: expected a divisor of model.n_embd=64"):
+        ModelConfig(name="transformer", n_embd=64, n_head=3)
+
+
+# The seed note's worked example (seed/000): vocabulary @ a b c . and its whole 5x2 table C.
+NOTE_VOCAB = ["@", "a", "b", "c", "."]
+NOTE_C = torch.tensor([[0.10, -0.20], [0.00, 0.30], [-0.40, 0.20], [0.50, -0.10], [-0.20, 0.40]])
+NOTE_ROWS = {"@": [0.10, -0.20], "a": [0.00, 0.30], "b": [-0.40, 0.20], "c": [0.50, -0.10], ".": [-0.20, 0.40]}
+NOTE_ONE_HOT = {
+    "@": [1, 0, 0, 0, 0],
+    "a": [0, 1, 0, 0, 0],
+    "b": [0, 0, 1, 0, 0],
+    "c": [0, 0, 0, 1, 0],
+    ".": [0, 0, 0, 0, 1],
+}
+
+
+def test_seed_note_table_by_lookup_and_by_one_hot_product():
+    for name in ("lookup", "onehot"):
+        emb = build_embedding(name, 5, 2)
+        with torch.no_grad():
+            emb.table.copy_(NOTE_C)
+        for i, ch in enumerate(NOTE_VOCAB):
+            assert torch.equal(torch.tensor(NOTE_ONE_HOT[ch]), F.one_hot(torch.tensor(i), 5))
+            assert torch.allclose(emb(torch.tensor(i)), torch.tensor(NOTE_ROWS[ch]), atol=1e-7), (name, ch)
+            assert torch.allclose(torch.tensor(NOTE_ONE_HOT[ch]).float() @ NOTE_C, torch.tensor(NOTE_ROWS[ch]))
+
+
+@pytest.mark.parametrize("embedding", ["lookup", "onehot"])
+def test_bigram_logits_are_the_table_row_of_the_last_character(embedding):
+    # lecture part 1: logits = one_hot(x) @ W; the lookup reads the same row W[x]
+    cfg = Config(data=DataConfig(block_size=1), embedding=EmbeddingConfig(embedding), model=ModelConfig(name="bigram"))
+    model = build_model(cfg, 5)
+    W = torch.arange(25.0).view(5, 5) / 10
+    with torch.no_grad():
+        model.embedding.table.copy_(W)
+    x = torch.tensor([[0], [2], [4]])  # @, b, .
+    logits, _ = model(x)
+    assert torch.allclose(logits, F.one_hot(x[:, 0], 5).float() @ W) and torch.equal(logits, W[x[:, 0]])
+    assert torch.equal(model.next_logits(torch.tensor([[0, 1, 2]])), W[[2]])  # "@ a b" -> the row of b
+
+
+def test_bigram_scaled_init_starts_uniform():
+    model = build_model(Config(data=DataConfig(block_size=1), model=ModelConfig(name="bigram")), V)
+    _, loss = model(torch.randint(0, V, (32, 1)), torch.randint(0, V, (32,)))
+    assert loss.item() == pytest.approx(torch.log(torch.tensor(float(V))).item())

@@ -32,13 +32,13 @@ from makemore.trainer import train  # noqa: E402
 
 
 @torch.inference_mode()
-def one_at_a_time(model, vocab, block_size: int, n: int, generator, temperature: float, max_len: int) -> list[str]:
+def one_at_a_time(model, vocab, n: int, generator, temperature: float, max_len: int) -> list[str]:
     """The lecture's sampling loop; like ours, an empty name is drawn again and names stop at max_len."""
     names = []
     for _ in range(n):
-        out, context = [], [0] * block_size
+        out, context = [], [0]
         while len(out) < max_len:
-            logits, _ = model(torch.tensor([context]))  # (1, vocab_size)
+            logits = model.next_logits(torch.tensor([context[-model.block_size :]]))  # (1, vocab_size)
             logits = logits / temperature
             if not out:
                 logits[0, 0] = -torch.inf
@@ -46,7 +46,7 @@ def one_at_a_time(model, vocab, block_size: int, n: int, generator, temperature:
             if ix == 0:
                 break
             out.append(ix)
-            context = context[1:] + [ix]
+            context = context + [ix]
         names.append(vocab.decode(out))
     return names
 
@@ -60,7 +60,7 @@ def trained_model(run: str | None, data: str, steps: int):
         run = tmp
     path = find_checkpoint(run, prefer=(BEST, LAST), key="--run")
     model, vocab, _ = model_from_checkpoint(load_checkpoint(path), source=path)
-    return model, vocab, model.block_size, path
+    return model, vocab, path
 
 
 def main() -> None:
@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    model, vocab, block_size, path = trained_model(args.run, args.data, args.train_steps)
+    model, vocab, path = trained_model(args.run, args.data, args.train_steps)
     ours_s, loop_rate, ours_rate, ratios = [], [], [], []
     for r in range(args.repeats):
         g = torch.Generator().manual_seed(r)
@@ -87,7 +87,7 @@ def main() -> None:
         ours_s.append(time.perf_counter() - start)
         assert len(names) == args.names
         start = time.perf_counter()
-        one_at_a_time(model, vocab, block_size, args.loop_names, g, args.temperature, args.max_len)
+        one_at_a_time(model, vocab, args.loop_names, g, args.temperature, args.max_len)
         loop_rate.append(args.loop_names / (time.perf_counter() - start))
         ours_rate.append(args.names / ours_s[-1])
         ratios.append(ours_rate[-1] / loop_rate[-1])

@@ -4,7 +4,8 @@ same model trained with makemore.py's recipe for the same number of steps, and t
     python benchmarks/zoo.py --steps 2000                              # every family, both recipes, bundled names
     python benchmarks/zoo.py --data names.txt --steps 5000 --families transformer gru --threads 1
 
-"ours" is `python train.py experiment=<family>` (mlp: the default recipe), capped at --steps.
+"ours" is `python train.py experiment=<family>` (mlp: the default recipe; hierarchical: experiment=best_mlp),
+capped at --steps.
 "makemore.py" is the same family at makemore.py's reference shape (n_layer 4, n_head 4, n_embd 64,
 n_embd2 64) trained the way makemore.py trains it: AdamW at a constant 5e-4, weight decay 0.01,
 betas (0.9, 0.99), batch 32 words (window models: 32 words' worth of contexts), no dropout; for
@@ -54,8 +55,11 @@ SEQUENCE = {"rnn", "gru", "lstm", "bow", "transformer"}
 CONTEXTS_PER_WORD = 8  # about a name's length + 1: 32 words of makemore.py's batch are ~256 window contexts
 
 
+OURS = {"mlp": [], "hierarchical": ["experiment=best_mlp"]}  # the default recipe; best_mlp is hierarchical
+
+
 def ours(family: str) -> list[str]:
-    return [] if family == "mlp" else [f"experiment={family}"]
+    return OURS.get(family, [f"experiment={family}"])
 
 
 def makemore_recipe(family: str) -> list[str]:

@@ -95,3 +95,8 @@ def test_budgets_are_checked(override, message):
     with pytest.raises(Exception) as err:
         compose_config([override])
     assert message in str(err.value) or isinstance(err.value.__cause__, ConfigError)
+
+
+def test_best_mlp_means_the_best_in_ten_minutes():
+    cfg = compose_config(["experiment=best_mlp"])
+    assert (cfg.train.max_time, cfg.train.max_steps) == (10, 40000)  # the budget, and the steps as a cap

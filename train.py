@@ -5,6 +5,9 @@
     python train.py -m embedding=lookup,onehot train.max_steps=2000
     python train.py experiment=lecture_mlp data.path=../shared/data/names.txt
     python train.py train.resume=outputs/2026-11-28/10-00-00   # go on where an interrupted run stopped
+    python train.py train.resume=latest                        # ... the newest unfinished run
+    python train.py train.max_time=10 optim.schedule_over=time # 10 minutes, the lr decaying to min_lr at the tenth
+    python train.py data.path=my_words.txt train.init_from=outputs/2026-11-28/10-00-00   # fine-tune a trained run
     torchrun --standalone --nproc_per_node=2 train.py           # one model, data-parallel over 2 processes
 
 Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TIME/N):
@@ -26,7 +29,8 @@ from omegaconf import DictConfig, OmegaConf
 from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
-from makemore.rundir import RunDir, run_dir_of
+from makemore.resume import resolve_latest
+from makemore.rundir import RunDir, RunNotFound, run_dir_of
 from makemore.stops import TrainingInterrupted
 from makemore.trainer import train
 
@@ -37,16 +41,29 @@ ConfigStore.instance().store(name="base_config", node=Config)
 STARTED = datetime.now()  # names the run directory; under torchrun replaced by rank 0's (see torchrun_overrides)
 if not OmegaConf.has_resolver("run_clock"):
     OmegaConf.register_new_resolver("run_clock", lambda pattern: STARTED.strftime(pattern))
+
+
+def resumed_run_dir(resume: str | None) -> Path | None:
+    """The run directory train.resume goes on writing into (latest: the newest unfinished run), or None: a new one.
+    With no unfinished run, train() says so in one line."""
+    try:
+        return run_dir_of(resolve_latest(resume) if resume else resume)
+    except RunNotFound:
+        return None
+
+
 if not OmegaConf.has_resolver("resume_dir"):
-    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(run_dir_of(resume) or fresh))
+    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or fresh))
     OmegaConf.register_new_resolver(
-        "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if run_dir_of(resume) else ".hydra"
+        "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if resumed_run_dir(resume) else ".hydra"
     )
 
 
 def resume_command(run_dir: Path) -> str:
-    """This very command, with train.resume pointing at run_dir: what goes on from where it stopped."""
-    overrides = [o for o in HydraConfig.get().overrides.task if not o.startswith(("train.resume=", "+train.resume="))]
+    """This very command, with train.resume pointing at run_dir: what goes on from where it stopped. (Without
+    train.init_from: the run has its weights now; its model shape is kept in its checkpoint.)"""
+    dropped = tuple(f"{p}train.{k}=" for p in ("", "+") for k in ("resume", "init_from"))
+    overrides = [o for o in HydraConfig.get().overrides.task if not o.startswith(dropped)]
     launcher = ["python"]
     world, local = os.environ.get("WORLD_SIZE", "1"), os.environ.get("LOCAL_WORLD_SIZE", "1")
     if world != "1":  # under torchrun: the same launch again (on one machine; on several, your own launcher flags)
@@ -68,7 +85,7 @@ def main(dict_cfg: DictConfig) -> float:
     cfg.data.path = resolve_data_path(cfg.data.path)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        metrics = train(cfg, run_dir)
+        metrics = train(cfg, run_dir, overrides=command_line_keys(HydraConfig.get().overrides.task))
     except USER_ERRORS as e:
         fail(str(e))
     except TrainingInterrupted as e:
@@ -77,6 +94,13 @@ def main(dict_cfg: DictConfig) -> float:
         resumable = RunDir(run_dir).last.is_file()
         fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130)
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
+
+
+def command_line_keys(overrides: list[str]) -> tuple[str, ...]:
+    """The config keys the command line set: model.n_hidden=64 -> model.n_hidden, a group (model=hierarchical) ->
+    model.name."""
+    keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
+    return tuple(f"{k}.name" if k in ("model", "embedding") else k for k in keys)
 
 
 def torchrun_overrides(argv: list[str]) -> list[str]:

@@ -10,11 +10,14 @@ A checkpoint is a plain dict that `torch.load(path, weights_only=True)` opens:
     train_words    the training split's words (sample.py only_new=true filters against them)
     format         CHECKPOINT_FORMAT, so a file from another version is recognised as such
 and, so that train.resume can go on exactly where the run stopped (makemore/resume.py):
-    rng            {"torch", "cuda", "batches"}: the random-number generators' states (uint8 tensors;
-                   cuda is None for a CPU run)
+    rng            {"torch", "cuda", "mps", "batches"}: the random-number generators' states (uint8 tensors;
+                   cuda and mps are None unless the run trains there; mps is missing in older files)
     loss_window    the minibatch losses (float32 tensor) since the last loss/train point
     train_seconds  training time so far, summed over the sessions of a resumed run
-Sampling needs only KEYS; resuming needs RESUME_KEYS too. CheckpointWriter writes a run's best.pt and last.pt.
+    best_step      the step of best_val_loss, so that train.patience counts on (not in RESUME_KEYS: a checkpoint
+                   written before it resumes with the count starting again)
+Sampling needs only KEYS; resuming needs RESUME_KEYS too; LATER_KEYS are written but not required.
+CheckpointWriter writes a run's best.pt and last.pt.
 """
 
 import dataclasses
@@ -37,6 +40,7 @@ from makemore.stops import diverged
 CHECKPOINT_FORMAT = 1
 KEYS = ("model", "optimizer", "step", "best_val_loss", "config", "vocab", "train_words", "format")
 RESUME_KEYS = ("rng", "loss_window", "train_seconds")
+LATER_KEYS = ("best_step",)  # added to format 1 later: the trainer writes them, no reader requires them
 
 
 class CheckpointError(ValueError):
@@ -80,7 +84,7 @@ class CheckpointWriter:
         return self.kept.get(self.run.checkpoints / name) == step
 
     def save(self, name: str, step: int, **progress) -> Path:
-        """`progress`: best_val_loss, rng, loss_window, train_seconds (checkpoint.RESUME_KEYS and the rest)."""
+        """`progress`: best_val_loss, best_step, rng, loss_window, train_seconds (RESUME_KEYS and the rest)."""
         if not all(torch.isfinite(p).all() for p in self.model.parameters()):
             raise diverged("a weight", math.nan, step, self.kept)
         path = self.run.checkpoints / name

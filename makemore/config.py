@@ -37,6 +37,8 @@ NORMS = ("none", "batchnorm", "layernorm")
 INITS = ("scaled", "lecture")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("constant", "step", "cosine")
+SCHEDULE_OVER = ("steps", "time")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # and cuda:N
 PRECISIONS = ("fp32", "bf16")
 
 
@@ -99,7 +101,8 @@ class OptimConfig:
     warmup_steps: int = 200  # linear warm-up from 0 to lr, for any schedule
     milestones: list[int] = field(default_factory=lambda: [100_000])  # step: multiply lr by gamma at each
     gamma: float = 0.1  # step: the lecture's 0.1 -> 0.01
-    min_lr: float = 3e-5  # cosine: the lr it decays to at train.max_steps
+    min_lr: float = 3e-5  # cosine: the lr it decays to at train.max_steps (or at train.max_time)
+    schedule_over: str = "steps"  # steps | time: the cosine runs over train.max_steps, or over train.max_time's minutes
     fused: bool = True  # one fused kernel per step for all parameters instead of a Python loop over them; same update
 
     def __post_init__(self):
@@ -114,6 +117,8 @@ class OptimConfig:
         _check(all(m >= 0 for m in self.milestones), "optim.milestones", self.milestones, "steps >= 0")
         _check(self.gamma > 0, "optim.gamma", self.gamma, "a number > 0")
         _check(0 <= self.min_lr <= self.lr, "optim.min_lr", self.min_lr, f"a number in [0, optim.lr={self.lr}]")
+        over = self.schedule_over
+        _check(over in SCHEDULE_OVER, "optim.schedule_over", over, f"one of {', '.join(SCHEDULE_OVER)}")
 
 
 @dataclass
@@ -122,9 +127,12 @@ class TrainConfig:
     batch_size: int = 128  # contexts per step, drawn at random from the training split
     eval_interval: int = 1000  # steps between evaluations on the whole validation split
     log_interval: int = 50  # steps between train-loss points (the mean over the interval)
-    device: str = "auto"  # auto (cuda if present, else cpu) | cpu | cuda | cuda:N
+    device: str = "auto"  # auto (cuda, else Apple's mps, else cpu) | cpu | cuda | cuda:N | mps
     diagnostics: bool = True  # at each evaluation: histograms, saturation, update ratios, projector, scatter, samples
-    resume: str | None = None  # a run directory or checkpoint to go on from, exactly; max_steps stays the total
+    resume: str | None = None  # a run directory or checkpoint to go on from, exactly; latest: the newest unfinished run
+    max_time: float | None = None  # minutes of training; stop at the first loss/train point past them. null: no limit
+    patience: int | None = None  # evaluations in a row without a new best val before stopping; null: never stop early
+    init_from: str | None = None  # fine-tune: a run directory or checkpoint whose weights (and shape) start this run
     threads: int = 0  # torch's intra-op CPU threads; 0: torch's default (one per core). Small models run best on 1
     compile: bool = False  # torch.compile the training forward/backward: a one-off compile, needs a C++ compiler
     precision: str = "fp32"  # fp32 | bf16: autocast of the training steps (for GPUs; evaluation stays fp32)
@@ -136,8 +144,12 @@ class TrainConfig:
         _check(self.log_interval >= 1, "train.log_interval", self.log_interval, "an integer >= 1")
         _check(self.threads >= 0, "train.threads", self.threads, "an integer >= 0 (0: torch's default)")
         _check(self.precision in PRECISIONS, "train.precision", self.precision, f"one of {', '.join(PRECISIONS)}")
-        ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
-        _check(ok, "train.device", self.device, "auto, cpu, cuda or cuda:N")
+        ok = self.device in DEVICES or self.device.startswith("cuda:")
+        _check(ok, "train.device", self.device, "auto, cpu, cuda, cuda:N or mps")
+        _check(self.max_time is None or self.max_time > 0, "train.max_time", self.max_time, "minutes > 0, or null")
+        _check(self.patience is None or self.patience >= 1, "train.patience", self.patience, "an integer >= 1, or null")
+        _check(not (self.resume and self.init_from), "train.init_from", self.init_from,
+               "no train.init_from with train.resume (a resumed run has its weights already)")  # fmt: skip
 
 
 @dataclass
@@ -148,6 +160,10 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self):
+        timed = self.optim.schedule_over != "time" or self.train.max_time is not None
+        _check(timed, "optim.schedule_over", self.optim.schedule_over, "steps when train.max_time is null")
 
 
 @dataclass
@@ -160,10 +176,10 @@ class SampleConfig:
     prefix: str = ""  # every name starts with these letters
     max_len: int = 32  # characters per name at most, prefix included
     only_new: bool = False  # print only names that are not in the training words
-    device: str = "cpu"  # where to sample: cpu | cuda | cuda:N | auto
+    device: str = "cpu"  # where to sample: cpu | cuda | cuda:N | mps | auto
 
     # num_samples, temperature, top_k, prefix and max_len are checked by makemore.sampling.check_options, against
     # the model's vocabulary, before the first name is made
     def __post_init__(self):
-        ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
-        _check(ok, "device", self.device, "auto, cpu, cuda or cuda:N")
+        ok = self.device in DEVICES or self.device.startswith("cuda:")
+        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")

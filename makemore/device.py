@@ -1,7 +1,9 @@
-"""Where a run computes, said once: the device a name means, and how many CPU threads to use.
+"""Where a run computes, said once: the device a name means, how many CPU threads to use, and what differs per device.
 
-    device = resolve_device("auto", key="train.device")   # cuda:0 when a GPU is present, else cpu
+    device = resolve_device("auto", key="train.device")   # cuda:0 if there is a GPU, else Apple's mps, else cpu
     threads = choose_threads(cfg.train.threads, params=151_395, rows_per_step=128)
+    state = device_rng_state(device)                       # the device's own random numbers (dropout), for a checkpoint
+    dtype = accumulator_dtype(device)                      # float64, except where the device has none (mps)
 """
 
 import torch
@@ -16,8 +18,10 @@ ONE_THREAD_BELOW = 200_000_000
 def resolve_device(name: str, key: str) -> torch.device:
     """The torch.device `key=name` means, always with an index for CUDA; one clear line if it isn't there."""
     if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
+        name = "cuda" if torch.cuda.is_available() else "mps" if mps_available() else "cpu"
     device = torch.device(name)
+    if device.type == "mps" and not mps_available():
+        raise ConfigError(f"config key {key}={name!r} is invalid: this machine has no Apple GPU (mps); use cpu or auto")
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise ConfigError(f"config key {key}={name!r} is invalid: this machine has no CUDA GPU; use cpu or auto")
@@ -37,3 +41,35 @@ def choose_threads(threads: int, params: int, rows_per_step: int) -> int:
     if params * rows_per_step < ONE_THREAD_BELOW:
         return 1
     return torch.get_num_threads()
+
+
+def mps_available() -> bool:
+    return torch.backends.mps.is_available()
+
+
+def device_rng_state(device: torch.device) -> dict:
+    """The device's random-number generator (dropout on a GPU), under checkpoint rng's "cuda" and "mps" keys; both
+    None on the CPU, whose generator is saved apart."""
+    return {
+        "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        "mps": torch.mps.get_rng_state() if device.type == "mps" else None,
+    }
+
+
+def set_device_rng_state(device: torch.device, rng: dict) -> None:
+    if device.type == "cuda":
+        torch.cuda.set_rng_state(rng["cuda"], device)
+    elif device.type == "mps":
+        torch.mps.set_rng_state(rng["mps"])
+
+
+def device_type_of(rng: dict) -> str:
+    """The device type a checkpoint's rng states were drawn on (checkpoints from before mps have no "mps" key)."""
+    if rng.get("cuda") is not None:
+        return "cuda"
+    return "mps" if rng.get("mps") is not None else "cpu"
+
+
+def accumulator_dtype(device: torch.device) -> torch.dtype:
+    """What sums of many losses accumulate in: float64, except on mps, which has no float64."""
+    return torch.float32 if device.type == "mps" else torch.float64

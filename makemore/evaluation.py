@@ -6,6 +6,7 @@
 import torch
 from torch import nn
 
+from makemore.device import accumulator_dtype
 from makemore.distributed import SINGLE, Dist, all_sum, share
 
 EVAL_CHUNK = 32_768  # example rows per forward pass when evaluating a whole split
@@ -23,11 +24,12 @@ def evaluate(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, world: Dist = S
     was_training = model.training
     model.eval()
     X, Y = share(X, world), share(Y, world)
-    total = torch.zeros(2, dtype=torch.float64, device=X.device)  # (summed loss, targets)
+    dtype = accumulator_dtype(X.device)
+    total = torch.zeros(2, dtype=dtype, device=X.device)  # (summed loss, targets)
     for i in range(0, len(X), EVAL_CHUNK):
         _, loss = model(X[i : i + EVAL_CHUNK], Y[i : i + EVAL_CHUNK])
         targets = int((Y[i : i + EVAL_CHUNK] != IGNORE).sum())
-        total[0] += loss.double() * targets
+        total[0] += loss.to(dtype) * targets
         total[1] += targets
     model.train(was_training)
     total = all_sum(total, world)

@@ -1,7 +1,9 @@
 """Optimizers and learning-rate schedules.
 
 The schedule is a pure function of the step (`lr_at`), so a run's learning rate at step s
-is known without replaying the steps before it.
+is known without replaying the steps before it. With optim.schedule_over=time the cosine's
+progress is instead the fraction of train.max_time spent, which the trainer measures
+(`time_fraction`): a pure function of the clock, so such a run is not bit-exact on resume.
 """
 
 import math
@@ -26,8 +28,9 @@ def build_optimizer(cfg: OptimConfig, model: nn.Module) -> torch.optim.Optimizer
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), **impl)
 
 
-def lr_at(step: int, cfg: OptimConfig, max_steps: int) -> float:
-    """The learning rate for optimizer step `step` (0-based) of a `max_steps`-step run."""
+def lr_at(step: int, cfg: OptimConfig, max_steps: int, time_fraction: float | None = None) -> float:
+    """The learning rate for optimizer step `step` (0-based) of a `max_steps`-step run, or, given `time_fraction`
+    (the part of the time budget spent), of a run whose cosine is laid over its time budget."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     if cfg.schedule == "constant":
@@ -36,5 +39,5 @@ def lr_at(step: int, cfg: OptimConfig, max_steps: int) -> float:
         return cfg.lr * cfg.gamma ** sum(step >= m for m in cfg.milestones)
     # cosine from lr at the end of warm-up down to min_lr at the last step
     span = max(1, max_steps - 1 - cfg.warmup_steps)
-    progress = min(1.0, (step - cfg.warmup_steps) / span)
+    progress = min(1.0, (step - cfg.warmup_steps) / span if time_fraction is None else time_fraction)
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))

@@ -1,15 +1,18 @@
-"""Stopping a run without losing it, and going on with it exactly: `python train.py ... train.resume=RUN_DIR`.
+"""Stopping a run without losing it, and going on with it exactly: `python train.py ... train.resume=RUN_DIR`
+(or train.resume=latest: the newest unfinished run under outputs/ or multirun/).
 
 Ctrl-C or SIGTERM (makemore/stops.py) lets the step finish, saves last.pt and raises TrainingInterrupted.
 
 Besides weights, optimizer state and step, every checkpoint holds the rest of what the next
 step depends on (checkpoint.RESUME_KEYS):
-    rng            the torch RNG (dropout), the CUDA RNG when training on a GPU, and the minibatch generator
+    rng            the torch RNG (dropout), the CUDA or MPS RNG when training on a GPU, and the minibatch generator
     loss_window    the minibatch losses since the last loss/train point, so that point's mean comes out the same
     train_seconds  training time so far
 The learning rate is a pure function of the step (optim.lr_at), so restoring the step restores
 the schedule. With all of it back, the resumed run takes the very steps the uninterrupted one
-would have taken: the same minibatches, dropout masks, losses and weights, bit for bit.
+would have taken: the same minibatches, dropout masks, losses and weights, bit for bit. (Not with
+optim.schedule_over=time: there the learning rate follows the clock, which no checkpoint restores.)
+best_step (the step of best.pt) lets train.patience count on across sessions.
 """
 
 import math
@@ -22,8 +25,11 @@ from torch import nn
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
 from makemore.config import ConfigError, flat_keys
 from makemore.data import Corpus, RandomBatches, Vocab
+from makemore.device import device_rng_state, device_type_of, set_device_rng_state
 from makemore.loss_window import LossWindow
-from makemore.rundir import LAST, RunDir, find_checkpoint
+from makemore.rundir import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
+
+LATEST = "latest"  # train.resume=latest: the newest unfinished run
 
 
 @dataclass
@@ -32,18 +38,24 @@ class Progress:
 
     step: int = 0  # optimizer steps taken; the x axis of every curve
     best_val_loss: float = math.inf
+    best_step: int = 0  # the step of best_val_loss (best.pt): train.patience counts the evaluations since
     seconds_before: float = 0.0  # training time of the sessions before this one (a resumed run)
 
 
 # the config keys a resumed run may change. data.path: the words are compared instead (a moved file is fine);
 # eval_interval: evaluating never touches the weights or the random numbers; max_steps: to train longer, which lays
-# the schedule over the new total (exactness needs the same max_steps, the uninterrupted run's)
-MAY_CHANGE = ("train.resume", "train.max_steps", "train.eval_interval", "data.path")
+# the schedule over the new total (exactness needs the same max_steps, the uninterrupted run's); max_time and
+# patience: when to stop (max_time also stretches a time-laid schedule); init_from: the weights came from it already
+MAY_CHANGE = (
+    "train.resume", "train.max_steps", "train.eval_interval", "data.path", "train.max_time", "train.patience",
+    "train.init_from",
+)  # fmt: skip
 
 
 def load_resumable(resume: str | Path) -> tuple[dict, Path]:
-    """The checkpoint `train.resume` means (a .pt file, or a run directory's last.pt), checked to hold RESUME_KEYS."""
-    path = find_checkpoint(resume, prefer=(LAST,), key="train.resume")
+    """The checkpoint `train.resume` means (a .pt file, a run directory's last.pt, or latest), checked to hold
+    RESUME_KEYS."""
+    path = find_checkpoint(resolve_latest(resume), prefer=(LAST,), key="train.resume")
     ckpt = load_checkpoint(path)
     missing = [k for k in RESUME_KEYS if k not in ckpt]
     if missing:
@@ -54,7 +66,7 @@ def load_resumable(resume: str | Path) -> tuple[dict, Path]:
 def rng_state(device: torch.device, batches: RandomBatches) -> dict:
     return {
         "torch": torch.get_rng_state(),  # dropout on the CPU
-        "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,  # dropout on the GPU
+        **device_rng_state(device),  # "cuda", "mps": dropout on a GPU
         "batches": batches.generator.get_state(),  # the minibatch indices
     }
 
@@ -66,13 +78,13 @@ def restore(ckpt: dict, path: Path, cfg_dict: dict, corpus: Corpus, run: RunDir,
     model.load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     torch.set_rng_state(ckpt["rng"]["torch"])
-    if device.type == "cuda":
-        torch.cuda.set_rng_state(ckpt["rng"]["cuda"], device)
+    set_device_rng_state(device, ckpt["rng"])
     batches.generator.set_state(ckpt["rng"]["batches"])
     window.restore(ckpt["loss_window"])
     for stale in run.checkpoints.glob(".*.tmp"):  # left by a process killed while saving
         stale.unlink()
-    return Progress(ckpt["step"], ckpt["best_val_loss"], ckpt["train_seconds"])
+    best_step = ckpt.get("best_step", ckpt["step"])  # written before best_step existed: patience counts from here
+    return Progress(ckpt["step"], ckpt["best_val_loss"], best_step, ckpt["train_seconds"])
 
 
 def check_resumable(
@@ -93,8 +105,8 @@ def check_resumable(
             f"train.resume={path}: data.path={cfg_dict['data']['path']} holds other words than the run was "
             "trained on; resume with the same word file"
         )
-    was = "cpu" if ckpt["rng"]["cuda"] is None else "cuda"
-    if was != device.type:  # CPU and CUDA draw different random numbers: the run would not be the same run
+    was = device_type_of(ckpt["rng"])
+    if was != device.type:  # CPU, CUDA and MPS draw different random numbers: the run would not be the same run
         raise ConfigError(
             f"train.resume={path}: the run was trained on {was}, this one would run on {device}; "
             f"resume with train.device={was}"
@@ -104,3 +116,30 @@ def check_resumable(
             f"train.resume={path}: the checkpoint is at step {ckpt['step']}, beyond "
             f"train.max_steps={new['train.max_steps']}; train.max_steps is the run's total, resumed steps included"
         )
+
+
+def resolve_latest(resume: str | Path) -> str | Path:
+    """train.resume as given, or for `latest` the newest unfinished run's directory."""
+    return latest_unfinished() if str(resume) == LATEST else resume
+
+
+def latest_unfinished(roots: tuple[str, ...] = ROOTS) -> Path:
+    """The newest run directory (by its last.pt) under roots that has not finished: no metrics.json, and a last.pt
+    short of its config's train.max_steps."""
+    candidates = sorted(
+        (p for root in roots for p in Path(root).glob("**/checkpoints/last.pt")), key=lambda p: p.stat().st_mtime
+    )
+    for last in reversed(candidates):
+        run = RunDir(last.parent.parent)
+        if run.metrics.exists():
+            continue
+        try:
+            ckpt = load_checkpoint(last)
+        except CheckpointError:
+            continue
+        if ckpt["step"] < ckpt["config"]["train"]["max_steps"]:
+            return run.path
+    raise RunNotFound(
+        f"train.resume=latest: no unfinished run (checkpoints/last.pt short of its train.max_steps, no metrics.json) "
+        f"under {' or '.join(ROOTS)}/ in {Path.cwd()}"
+    )

@@ -1,4 +1,5 @@
-"""How a run ends early: a person asks it to (Ctrl-C, SIGTERM), or the loss stops being a number.
+"""How a run ends early: a person asks it to (Ctrl-C, SIGTERM), the loss stops being a number, or (without an
+error: the trainer finishes the run) train.max_time is spent or val has not improved for train.patience evaluations.
 
     with StopSignals() as stop:
         ...                          # the loop checks stop.signum at the end of every step
@@ -60,3 +61,8 @@ class StopSignals:
     def __exit__(self, *exc):
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
+
+
+def evaluations_since(best_step: int, step: int, eval_interval: int) -> int:
+    """The evaluations every eval_interval steps after the one at best_step, up to and including step's."""
+    return step // eval_interval - best_step // eval_interval

@@ -1,12 +1,13 @@
 """The training loop: train(cfg, run_dir) -> metrics, the story of one run.
 
-    set up (device, threads, torchrun) -> maybe resume -> build (words, model, optimizer)
-    -> loop: step, log (loss/train), evaluate (loss/val, best.pt, last.pt), stop on a signal -> finish (metrics.json)
+    set up (device, threads, torchrun) -> maybe resume, or fine-tune from a run -> build (words, model, optimizer)
+    -> loop: step, log (loss/train), evaluate (loss/val, best.pt, last.pt), stop on a signal, on train.max_time
+       (at a loss/train point) or on train.patience (at an evaluation) -> finish (metrics.json)
 
 The loop knows nothing about which model or embedding it drives: it builds one from the config
 and talks to it only through `logits, loss = model(idx, targets)`. Each idea it uses has its own
 home: the loss window (loss_window.py), the checkpoints (checkpoint.py), TensorBoard (board.py),
-resume (resume.py), stopping (stops.py), the run directory's layout (rundir.py).
+resume (resume.py), fine-tuning (finetune.py), stopping (stops.py), the run directory's layout (rundir.py).
 
 Writes into run_dir what makemore/rundir.py lists: TensorBoard events, checkpoints/best.pt and
 last.pt, and metrics.json (train/val/test loss of the final model, best_val_loss, steps,
@@ -26,7 +27,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from makemore import distributed, resume
+from makemore import distributed, finetune, resume
 from makemore.board import Board
 from makemore.checkpoint import CheckpointWriter, config_to_dict
 from makemore.config import Config, ConfigError
@@ -39,24 +40,26 @@ from makemore.models import block_size_for, build_model, count_params
 from makemore.optim import build_optimizer, lr_at
 from makemore.resume import Progress
 from makemore.rundir import BEST, LAST, RunDir
-from makemore.stops import StopSignals, TrainingInterrupted, diverged
+from makemore.stops import StopSignals, TrainingInterrupted, diverged, evaluations_since
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
 
 
-def train(cfg: Config, run_dir: Path, progress: bool = True) -> dict:
+def train(cfg: Config, run_dir: Path, progress: bool = True, overrides: tuple[str, ...] = ()) -> dict:
     """Train the configured model, writing TensorBoard events, checkpoints and metrics.json into run_dir.
 
-    With cfg.train.resume it goes on from that checkpoint; raises TrainingInterrupted on Ctrl-C/SIGTERM
-    (after saving last.pt) and TrainingDiverged on a non-finite loss (keeping the last good checkpoints).
+    With cfg.train.resume it goes on from that checkpoint, with cfg.train.init_from it starts from that run's
+    weights; raises TrainingInterrupted on Ctrl-C/SIGTERM (after saving last.pt) and TrainingDiverged on a
+    non-finite loss (keeping the last good checkpoints). `overrides`: the config keys the command line set, which
+    a fine-tuned run refuses where they conflict with the checkpoint's model shape.
     """
-    return prepare(cfg, run_dir).run(progress)
+    return prepare(cfg, run_dir, overrides).run(progress)
 
 
-def prepare(cfg: Config, run_dir: Path) -> "Trainer":
-    """Set up, maybe resume, build: a Trainer whose run() trains. (A test can hold on to its model.)"""
+def prepare(cfg: Config, run_dir: Path, overrides: tuple[str, ...] = ()) -> "Trainer":
+    """Set up, maybe resume or fine-tune, build: a Trainer whose run() trains. (A test can hold on to its model.)"""
     world = distributed.from_env()  # one process, or this rank of a torchrun launch
     distributed.init(world)
     device = distributed.device_for(world, resolve_device(cfg.train.device, key="train.device"))
@@ -66,11 +69,18 @@ def prepare(cfg: Config, run_dir: Path) -> "Trainer":
             f"expected a multiple of the {world.world_size} torchrun processes"
         )
     resumed = resume.load_resumable(cfg.train.resume) if cfg.train.resume else None
+    source = finetune.load_source(cfg.train.init_from) if cfg.train.init_from else None
+    shaped_by = source or (resumed if resumed and finetune.was_fine_tuned(resumed[0]) else None)
+    if shaped_by:  # the model's shape is the checkpoint's (for a resumed fine-tuned run: its source's, kept in it)
+        cfg = finetune.adopt_shape(cfg, *shaped_by, overrides)
 
     torch.manual_seed(cfg.seed)  # the weights and dropout
     corpus = load_corpus(cfg.data)
     cfg.data.block_size = block_size_for(cfg, corpus.longest_word)  # null: the model's own context length
-    model = build_model(cfg, len(corpus.vocab)).to(device)
+    model = build_model(cfg, len(corpus.vocab))
+    if source:
+        finetune.copy_weights(model, source[0], corpus.vocab, cfg)
+    model = model.to(device)
     examples = {}  # split -> (X, Y) on the device: contexts for window models, whole words for sequence models
     for name in SPLITS:
         X, Y = build_examples(corpus.splits[name], corpus.vocab, model.block_size, model.sequence)
@@ -101,6 +111,8 @@ class Trainer:
         self.window = LossWindow(min(cfg.train.log_interval, cfg.train.max_steps), device, world)
         self.progress = Progress()
         self.resumed = False
+        self.budget = cfg.train.max_time * 60 if cfg.train.max_time else None  # seconds of training, all sessions
+        self.time_fraction = 0.0  # of the budget, as measured at the last loss/train point
         self.shown = {}  # what the progress bar shows after the counts: loss, val
         self.checkpoints = CheckpointWriter(
             run, model, self.optimizer, config_to_dict(cfg), corpus.vocab, corpus.train_words, writes=world.is_main
@@ -136,6 +148,8 @@ class Trainer:
         self.bar = tqdm(total=cfg.train.max_steps, initial=self.progress.step, desc="train", unit="step",
                         disable=not (progress_bar and self.world.is_main), dynamic_ncols=True)  # fmt: skip
         self.started = time.perf_counter()
+        if self.budget:
+            self.time_fraction = self.progress.seconds_before / self.budget
         try:
             self.loop()
             metrics = self.finish()
@@ -150,17 +164,49 @@ class Trainer:
         self.parameters = list(self.model.parameters())
         with StopSignals() as stop:
             while progress.step < cfg.max_steps:
-                lr = lr_at(progress.step, self.cfg.optim, cfg.max_steps)
+                lr = self.lr()
                 self.window.add(self.train_step(lr))
                 progress.step += 1
                 self.bar.update(1)
                 last = progress.step == cfg.max_steps
                 logged = progress.step % cfg.log_interval == 0 or last
+                out_of_time = logged and self.out_of_time()
                 if logged:
                     self.log_train(lr)
-                if progress.step % cfg.eval_interval == 0 or last:
+                if progress.step % cfg.eval_interval == 0 or last or out_of_time:
                     self.evaluate_and_save(lr)
+                    if out_of_time or self.out_of_patience():
+                        break
                 self.stop_if_asked(stop, logged)
+
+    def lr(self) -> float:
+        """The step's learning rate: a function of the step, or with optim.schedule_over=time of the clock."""
+        fraction = self.time_fraction if self.cfg.optim.schedule_over == "time" else None
+        return lr_at(self.progress.step, self.cfg.optim, self.cfg.train.max_steps, fraction)
+
+    def out_of_time(self) -> bool:
+        """At a loss/train point: measure the part of train.max_time spent (under torchrun rank 0's clock, so that
+        every rank agrees); True once all of it is."""
+        if self.budget is None:
+            return False
+        seconds = distributed.broadcast(self.train_seconds(), self.world)
+        self.time_fraction = seconds / self.budget
+        if self.time_fraction < 1:
+            return False
+        log.info(f"train.max_time={self.cfg.train.max_time} min spent ({seconds:.1f}s) at step {self.progress.step}")
+        return True
+
+    def out_of_patience(self) -> bool:
+        """After an evaluation: train.patience evaluations in a row without a new best val. Counted from the step of
+        the best, which checkpoints keep (best_step), so the count goes on across a resume."""
+        patience, progress = self.cfg.train.patience, self.progress
+        if patience is None:
+            return False
+        waited = evaluations_since(progress.best_step, progress.step, self.cfg.train.eval_interval)
+        if waited < patience:
+            return False
+        log.info(f"train.patience={patience}: no new best val since step {progress.best_step}, stopping")
+        return True
 
     def train_step(self, lr: float) -> torch.Tensor:
         """One optimizer step on one minibatch; returns its loss, on the device."""
@@ -191,7 +237,7 @@ class Trainer:
         self.board.val_point(step, val_loss, lr)
         self.show(val=val_loss)
         if val_loss < progress.best_val_loss:
-            progress.best_val_loss = val_loss
+            progress.best_val_loss, progress.best_step = val_loss, step
             self.save(BEST)
         self.save(LAST)  # always something recent to resume from
 
@@ -202,6 +248,7 @@ class Trainer:
             name,
             step,
             best_val_loss=self.progress.best_val_loss,
+            best_step=self.progress.best_step,
             rng=resume.rng_state(self.device, self.batches),
             loss_window=self.window.state(),
             train_seconds=self.train_seconds(),
@@ -228,7 +275,7 @@ class Trainer:
         metrics = {name + "_loss": evaluate(self.model, *self.examples[name], self.world) for name in SPLITS}
         metrics.update(
             best_val_loss=self.progress.best_val_loss,
-            steps=self.cfg.train.max_steps,
+            steps=self.progress.step,  # taken: fewer than train.max_steps after train.max_time or train.patience
             train_seconds=round(train_seconds, 3),
             params=self.params,
         )
@@ -237,7 +284,7 @@ class Trainer:
             self.run_dir.metrics.write_text(json.dumps(metrics, indent=2) + "\n")
         log.info(
             f"train {metrics['train_loss']:.4f}  val {metrics['val_loss']:.4f}  test {metrics['test_loss']:.4f}  "
-            f"({self.cfg.train.max_steps} steps in {train_seconds:.1f}s); checkpoints in {self.run_dir.checkpoints}"
+            f"({self.progress.step} steps in {train_seconds:.1f}s); checkpoints in {self.run_dir.checkpoints}"
         )
         return metrics
 

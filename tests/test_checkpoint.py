@@ -9,6 +9,7 @@ from conftest import ROOT, TINY, compose_config
 from makemore.checkpoint import (
     CHECKPOINT_FORMAT,
     KEYS,
+    LATER_KEYS,
     RESUME_KEYS,
     CheckpointError,
     load_checkpoint,
@@ -26,8 +27,8 @@ def trained_run(tiny_cfg, tmp_path):
 
 def test_checkpoint_is_a_plain_self_describing_dict(trained_run, tiny_cfg):
     ckpt = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
-    assert set(ckpt) == set(KEYS + RESUME_KEYS)
-    assert set(ckpt["rng"]) == {"torch", "cuda", "batches"} and ckpt["rng"]["cuda"] is None
+    assert set(ckpt) == set(KEYS + RESUME_KEYS + LATER_KEYS)
+    assert set(ckpt["rng"]) == {"torch", "cuda", "mps", "batches"} and ckpt["rng"]["cuda"] is ckpt["rng"]["mps"] is None
     assert ckpt["format"] == CHECKPOINT_FORMAT and ckpt["step"] == tiny_cfg.train.max_steps
     assert type(ckpt["config"]) is dict and ckpt["config"]["model"]["n_hidden"] == 32
     assert ckpt["vocab"][0] == "." and ckpt["vocab"][1:] == sorted(ckpt["vocab"][1:])

@@ -4,19 +4,23 @@ import json
 import math
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+import train as train_py
 from conftest import ROOT, TINY, compose_config, write_tiny_words
 from makemore import trainer
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, model_from_checkpoint
 from makemore.config import ConfigError
+from makemore.resume import latest_unfinished
 from makemore.rundir import RunNotFound
 from makemore.stops import TrainingDiverged, TrainingInterrupted
 from makemore.trainer import train
@@ -217,3 +221,36 @@ def test_ctrl_c_and_sigterm_on_train_py_then_the_printed_command_resumes(words, 
     assert (run_dir / ".hydra" / "config.yaml").is_file()  # the run's own config stays; the session's is beside it
     assert len(list((run_dir / ".hydra").glob("resume-*/overrides.yaml"))) == 1
     assert "resuming" in (run_dir / "train.log").read_text()
+
+
+def test_resume_latest_picks_the_newest_unfinished_run(words, tmp_path, monkeypatch):
+    """Under outputs/ and multirun/: a finished run, one at its max_steps without metrics.json, and two unfinished."""
+    meddle(monkeypatch, signals={10: signal.SIGINT})
+    with pytest.raises(TrainingInterrupted):
+        train(compose_config([f"data.path={words}", *SHORT]), tmp_path / "outputs" / "a", progress=False)
+    monkeypatch.undo()
+    a = tmp_path / "outputs" / "a"
+    runs = {name: tmp_path / name for name in ("outputs/b", "multirun/c/0", "outputs/finished", "outputs/at_max")}
+    for run in runs.values():
+        shutil.copytree(a, run)
+    (runs["outputs/finished"] / "metrics.json").write_text("{}")
+    at_max = load_checkpoint(runs["outputs/at_max"] / "checkpoints" / "last.pt")
+    torch.save({**at_max, "step": 24}, runs["outputs/at_max"] / "checkpoints" / "last.pt")
+    for age, name in enumerate(["outputs/at_max", "outputs/finished", "multirun/c/0", "outputs/b"]):
+        last = runs[name] / "checkpoints" / "last.pt"
+        os.utime(last, (time.time() - age * 60, time.time() - age * 60))  # at_max the newest, b the oldest copy
+    os.utime(a / "checkpoints" / "last.pt", (time.time() - 600, time.time() - 600))
+
+    monkeypatch.chdir(tmp_path)
+    assert latest_unfinished() == Path("multirun/c/0")
+    assert train_py.resumed_run_dir("latest") == Path("multirun/c/0")  # hydra.run.dir goes on writing there
+    metrics = train(compose_config([f"data.path={words}", *SHORT, "train.resume=latest"]), runs["multirun/c/0"],
+                    progress=False)  # fmt: skip
+    assert metrics["steps"] == 24 and latest_unfinished() == Path("outputs/b")
+
+
+def test_resume_latest_with_nothing_to_resume(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunNotFound, match="train.resume=latest: no unfinished run"):
+        latest_unfinished()
+    assert train_py.resumed_run_dir("latest") is None  # a new directory, and train() says the line above

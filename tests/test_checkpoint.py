@@ -132,3 +132,18 @@ def test_truncated_checkpoint(trained_run, tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError, match="truncated or corrupt"):
         load_checkpoint(path)
+
+
+def test_a_checkpoint_from_before_the_zoo_still_samples(trained_run, tmp_path):
+    """The config of the single-file-models version: no model.n_head, no time budget, patience or init_from keys,
+    an int data.block_size, and no best_step: sample.py rebuilds the model from it all the same."""
+    ckpt = torch.load(trained_run / "checkpoints" / "best.pt", weights_only=True)
+    for group, key in [("model", "n_head"), ("optim", "schedule_over"), ("train", "max_time"),
+                       ("train", "patience"), ("train", "init_from")]:  # fmt: skip
+        del ckpt["config"][group][key]
+    ckpt.pop("best_step", None)
+    assert isinstance(ckpt["config"]["data"]["block_size"], int)
+    torch.save(ckpt, tmp_path / "old.pt")
+    proc = subprocess.run([sys.executable, str(ROOT / "sample.py"), f"run={tmp_path / 'old.pt'}", "num_samples=3"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0 and len(proc.stdout.split()) == 3, proc.stderr

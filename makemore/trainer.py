@@ -31,7 +31,7 @@ from makemore import distributed, finetune, resume
 from makemore.board import Board
 from makemore.checkpoint import CheckpointWriter, config_to_dict
 from makemore.config import Config, ConfigError
-from makemore.data import Corpus, RandomBatches, build_examples, load_corpus
+from makemore.data import Corpus, RandomBatches, build_examples, few_words_warning, load_corpus
 from makemore.device import choose_threads, resolve_device
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
@@ -120,6 +120,8 @@ class Trainer:
         where = f"on {device}" + (f" with {threads} thread{'s' * (threads > 1)}" if device.type == "cpu" else "")
         what = f"{cfg.model.name}, {cfg.embedding.name} embedding: {self.params} parameters, context {model.block_size}"
         log.info(f"{what}, {where}, run dir {run.path}")
+        if warning := few_words_warning(corpus, self.params):
+            log.warning(warning)
 
     def _step_model(self) -> nn.Module:
         """What the training steps run through: DDP under torchrun, maybe compiled. Evaluation, checkpoints and

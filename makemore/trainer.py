@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import signal
+import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -148,7 +149,8 @@ class Trainer:
         self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, *self.examples["train"], self.world,
                            resumed_at)  # fmt: skip
         self.bar = tqdm(total=cfg.train.max_steps, initial=self.progress.step, desc="train", unit="step",
-                        disable=not (progress_bar and self.world.is_main), dynamic_ncols=True)  # fmt: skip
+                        disable=not (progress_bar and self.world.is_main), dynamic_ncols=True,
+                        mininterval=0.1 if sys.stderr.isatty() else 30)  # a file: a line per 30 s  # fmt: skip
         self.started = time.perf_counter()
         if self.budget:
             self.time_fraction = self.progress.seconds_before / self.budget

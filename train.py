@@ -3,7 +3,7 @@
     python train.py                                   # the default recipe on the bundled names
     python train.py embedding=onehot                  # the same model with one_hot(x) @ W
     python train.py -m embedding=lookup,onehot train.max_steps=2000
-    python train.py experiment=lecture_mlp data.path=../shared/data/names.txt
+    python train.py experiment=lecture_mlp data.path=names.txt  # the lectures' list (README: Experiments)
     python train.py train.resume=outputs/2026-11-28/10-00-00   # go on where an interrupted run stopped
     python train.py train.resume=latest                        # ... the newest unfinished run
     python train.py train.max_time=10 optim.schedule_over=time # 10 minutes, the lr decaying to min_lr at the tenth
@@ -15,6 +15,7 @@ Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TI
 A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
 """
 
+import json
 import os
 import shlex
 import sys
@@ -30,7 +31,7 @@ from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
 from makemore.resume import resolve_latest
-from makemore.rundir import RunDir, RunNotFound, run_dir_of
+from makemore.rundir import RunDir, RunNotFound, Session, finished_steps, run_dir_of
 from makemore.stops import TrainingInterrupted
 from makemore.trainer import train
 
@@ -81,18 +82,37 @@ def resolve_data_path(path: str) -> str:
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="config")
 def main(dict_cfg: DictConfig) -> float:
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    session = Session.start(run_dir, hydra_cfg.output_subdir)
+    try:
+        return run(dict_cfg, run_dir, session)
+    except SystemExit as e:
+        if e.code == 2:  # refused (bad config, bad data, nothing to resume): leave no trace of this session
+            session.take_back()
+        raise
+
+
+def run(dict_cfg: DictConfig, run_dir: Path, session: Session) -> float:
     cfg: Config = to_dataclass(dict_cfg)
     cfg.data.path = resolve_data_path(cfg.data.path)
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    resumed = resumed_run_dir(cfg.train.resume)
+    done = finished_steps(resumed, cfg.train.max_steps)
+    if done is not None:  # nothing to train: say so, without re-evaluating or another event file
+        session.take_back()
+        metrics = json.loads(RunDir(resumed).metrics.read_text())
+        print(f"{resumed} already finished its {done} steps (val {metrics['val_loss']:.4f}); nothing to resume. "
+              f"Raise train.max_steps to train it further.", file=sys.stderr)  # fmt: skip
+        return metrics["val_loss"]
     try:
         metrics = train(cfg, run_dir, overrides=command_line_keys(HydraConfig.get().overrides.task))
     except USER_ERRORS as e:
         fail(str(e))
     except TrainingInterrupted as e:
-        fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
+        fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code, prefix="")
     except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
         resumable = RunDir(run_dir).last.is_file()
-        fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130)
+        fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130, prefix="")
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 

@@ -1,6 +1,6 @@
 """Seconds to build the block-size contexts of a word list: ours against the lecture's per-character loop.
 
-    python benchmarks/data.py                              # the 32k names of ../shared/data/names.txt
+    python benchmarks/data.py                              # the bundled names (--data names.txt: the lectures' 32k)
     python benchmarks/data.py --words 500 --repeats 1      # a quick look
 
 "ours" is `makemore.data.build_contexts`, what training runs; "loop" is the lecture's build_dataset
@@ -38,12 +38,15 @@ def lecture_loop(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "names.txt"))
+    parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="data.path (the lectures' list: "
+                        "https://github.com/karpathy/makemore/blob/master/names.txt)")  # fmt: skip
     parser.add_argument("--words", type=int, default=None, help="use only the first N words")
     parser.add_argument("--block-size", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
+    if not Path(args.data).is_file():
+        sys.exit(f"error: --data {args.data}: no such file")
     torch.set_num_threads(args.threads)
 
     words = load_words(args.data)[: args.words]

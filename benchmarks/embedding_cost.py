@@ -1,6 +1,7 @@
 """What a one-hot embedding costs against a lookup, as the vocabulary grows from characters to words.
 
-    python benchmarks/embedding_cost.py           # 27 .. 50,000 tokens; writes docs/embedding_cost.{csv,png}
+    python benchmarks/embedding_cost.py           # 27 .. 50,000 tokens; prints the table
+    python benchmarks/embedding_cost.py --write   # ... and updates docs/embedding_cost.{csv,png}
     python benchmarks/embedding_cost.py --vocab-sizes 27,1000 --repeats 3 --csv /tmp/e.csv --png /tmp/e.png
 
 For each vocabulary size both modules of makemore/embedding.py (`LookupEmbedding`,
@@ -141,26 +142,32 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--repeats", type=int, default=9, help="timed forward+backward runs per module and size")
     parser.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: steady on a shared machine)")
-    parser.add_argument("--csv", type=Path, default=ROOT / "docs" / "embedding_cost.csv")
-    parser.add_argument("--png", type=Path, default=ROOT / "docs" / "embedding_cost.png")
+    parser.add_argument("--write", action="store_true", help="update the tracked docs/embedding_cost.{csv,png}")
+    parser.add_argument("--csv", type=Path, default=None, help="write the rows here (--write: docs/embedding_cost.csv)")
+    parser.add_argument("--png", type=Path, default=None, help="draw the plot here (--write: docs/embedding_cost.png)")
     args = parser.parse_args(argv)
+    if args.write:  # the tracked files change only when asked
+        args.csv = args.csv or ROOT / "docs" / "embedding_cost.csv"
+        args.png = args.png or ROOT / "docs" / "embedding_cost.png"
 
     sizes = [int(v) for v in args.vocab_sizes.split(",")]
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     rows = measure(sizes, args.batch_size, args.block_size, args.n_embd, args.repeats, device)
 
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.csv, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        with open(args.csv, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
     threads = torch.get_num_threads()
     where = f"{device}" + (f", {threads} thread{'s' * (threads > 1)}" if device.type == "cpu" else "")
     title = (f"embedding cost: batch {args.batch_size} x block {args.block_size} ids, n_embd {args.n_embd} "
              f"({where}, torch {torch.__version__})")
-    args.png.parent.mkdir(parents=True, exist_ok=True)
-    plot(rows, args.png, title)
+    if args.png:
+        args.png.parent.mkdir(parents=True, exist_ok=True)
+        plot(rows, args.png, title)
 
     print(title)
     print(f"{'vocab':>8}{'lookup ms':>12}{'onehot ms':>12}{'x':>8}{'lookup MiB':>13}{'onehot MiB':>13}{'x':>8}")
@@ -170,7 +177,8 @@ def main(argv=None) -> list[dict]:
         print(f"{v:>8}{lk['ms']:>12.3f}{oh['ms']:>12.3f}{oh['ms'] / lk['ms']:>8.1f}"
               f"{lk['peak_bytes'] / 2**20:>13.3f}{oh['peak_bytes'] / 2**20:>13.3f}"
               f"{oh['peak_bytes'] / max(lk['peak_bytes'], 1):>8.1f}")
-    print(f"wrote {args.csv} and {args.png}")
+    written = [str(p) for p in (args.csv, args.png) if p]
+    print(f"wrote {' and '.join(written)}" if written else "wrote nothing (--write updates docs/embedding_cost.*)")
     return rows
 
 

@@ -66,7 +66,8 @@ def trained_model(run: str | None, data: str, steps: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", default=None, help="a run directory or checkpoint; default: train one first")
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "names.txt"))
+    parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="data.path (the lectures' list: "
+                        "https://github.com/karpathy/makemore/blob/master/names.txt)")  # fmt: skip
     parser.add_argument("--train-steps", type=int, default=2000, help="steps of the default recipe, without --run")
     parser.add_argument("--names", type=int, default=10_000, help="names per timed batched run")
     parser.add_argument("--loop-names", type=int, default=300, help="names per timed one-at-a-time run")
@@ -75,6 +76,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
+    if not Path(args.data).is_file():
+        sys.exit(f"error: --data {args.data}: no such file")
     torch.set_num_threads(args.threads)
 
     model, vocab, path = trained_model(args.run, args.data, args.train_steps)

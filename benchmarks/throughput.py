@@ -88,12 +88,15 @@ def our_loop(overrides: list[str], steps: int, run_dir: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "names.txt"))
+    parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="data.path (the lectures' list: "
+                        "https://github.com/karpathy/makemore/blob/master/names.txt)")  # fmt: skip
     parser.add_argument("--steps", type=int, default=5000, help="steps per timed run")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     args = parser.parse_args()
+    if not Path(args.data).is_file():
+        sys.exit(f"error: --data {args.data}: no such file")
     torch.set_num_threads(args.threads)
     data_override = [f"data.path={args.data}"]
 

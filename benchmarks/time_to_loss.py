@@ -47,13 +47,16 @@ def first_at(curve, target: float) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "names.txt"))
+    parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="data.path (the lectures' list: "
+                        "https://github.com/karpathy/makemore/blob/master/names.txt)")  # fmt: skip
     parser.add_argument("--target", type=float, default=2.17, help="val loss to reach (the lecture's 2.170)")
     parser.add_argument("--lecture-eval", type=int, default=2000, help="lecture recipe: steps between evaluations")
     parser.add_argument("--lecture-steps", type=int, default=None, help="cap the lecture recipe (default: its 200k)")
     parser.add_argument("--speedrun-steps", type=int, default=None, help="cap speedrun (default: its own)")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
+    if not Path(args.data).is_file():
+        sys.exit(f"error: --data {args.data}: no such file")
     torch.set_num_threads(args.threads)
     before = machine(args.threads)
 

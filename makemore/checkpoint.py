@@ -100,6 +100,11 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: no such file")
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip: a text file or a truncated save is not one
+        raise CheckpointError(
+            f"checkpoint {path}: not a checkpoint (not a PyTorch file: another kind of file, truncated or corrupt?); "
+            f"train.py writes RUN/checkpoints/best.pt and last.pt"
+        )
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:

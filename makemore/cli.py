@@ -3,6 +3,8 @@
 Only the entry points (train.py, sample.py) and this module know about Hydra; the rest of the package takes dataclasses.
 """
 
+import dataclasses
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -22,14 +24,44 @@ from makemore.sweep import collect_runs, format_table, write_summary
 USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, SamplingError, TrainingDiverged)
 
 
-def fail(message: str, code: int = 2):
+def fail(message: str, code: int = 2, prefix: str = "error: "):
+    """Exit with one line on stderr; prefix="" for what the user asked for (Ctrl-C), which is no error."""
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for all
-        print(f"error: {message}", file=sys.stderr)
+        print(f"{prefix}{message}", file=sys.stderr)
     sys.exit(code)
 
 
+def unknown_keys(cfg: DictConfig, schema: type, prefix: str = "") -> list[tuple[str, list[str]]]:
+    """Keys of the composed config that no dataclass field declares (a `+train.maxsteps=10` typo), each with the
+    known keys at its level. Hydra's own keys live under hydra.*, outside the job config, so they never show here."""
+    fields = {f.name: f for f in dataclasses.fields(schema)}
+    found = []
+    for key in cfg.keys():
+        if key not in fields:
+            found.append((f"{prefix}{key}", [f"{prefix}{name}" for name in fields]))
+            continue
+        child_schema = OmegaConf.get_type(cfg, key)
+        if isinstance(cfg[key], DictConfig) and dataclasses.is_dataclass(child_schema):
+            found += unknown_keys(cfg[key], child_schema, f"{prefix}{key}.")
+    return found
+
+
+def refuse_unknown_keys(cfg: DictConfig) -> None:
+    """One line for the first key no dataclass declares, naming the closest known key: `+` adds a key Hydra
+    would otherwise take silently and the run would ignore."""
+    schema = OmegaConf.get_type(cfg)
+    if not dataclasses.is_dataclass(schema):
+        return
+    for key, known in unknown_keys(cfg, schema):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}?" if close else f"known keys here: {', '.join(known)}"
+        fail(f"unknown config key {key} (not in makemore/config.py); {hint}")
+
+
 def to_dataclass(cfg: DictConfig):
-    """The structured config as its dataclass; __post_init__ range checks run here."""
+    """The structured config as its dataclass, after refusing keys it does not declare; __post_init__ range
+    checks run here."""
+    refuse_unknown_keys(cfg)
     try:
         return OmegaConf.to_object(cfg)
     except ConfigError as e:

@@ -7,8 +7,11 @@
         checkpoints/best.pt               the lowest validation loss so far: what sample.py reads
         checkpoints/last.pt               the latest evaluation, interruption or the end: what train.resume reads
         metrics.json                      the final model's losses
+        train.log                         the log lines of every session (Hydra's job log)
 """
 
+import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +44,61 @@ class RunDir:
         return Path(self.path) / "metrics.json"
 
     @property
+    def log(self) -> Path:
+        return Path(self.path) / "train.log"  # Hydra's job log, named after train.py
+
+    @property
     def projector_config(self) -> Path:
         return Path(self.path) / "projector_config.pbtxt"
+
+
+@dataclass(frozen=True)
+class Session:
+    """What one train.py session adds to a run directory (Hydra's .hydra/ or .hydra/resume-STAMP/, lines in
+    train.log), so that a session refused before it trained can take it all back: no clutter, no rewritten history."""
+
+    run: RunDir
+    hydra_dir: Path | None  # None under torchrun's ranks > 0, which write no Hydra files
+    log_size: int
+    last_mtime: float | None
+
+    @classmethod
+    def start(cls, run_dir: Path, hydra_subdir: str | None) -> "Session":
+        run = RunDir(Path(run_dir))
+        log = run.log
+        return cls(
+            run,
+            Path(run_dir) / hydra_subdir if hydra_subdir else None,
+            log.stat().st_size if log.is_file() else 0,
+            run.last.stat().st_mtime if run.last.is_file() else None,
+        )
+
+    def take_back(self) -> None:
+        """Undo this session's files, unless it trained (wrote a checkpoint): a fresh run directory holding only
+        Hydra's files and train.log goes; a resumed run loses this session's .hydra/resume-*/ and log lines."""
+        if self.run.last.is_file() and self.run.last.stat().st_mtime != self.last_mtime:
+            return
+        path = Path(self.run.path)
+        if self.hydra_dir is not None and self.hydra_dir != path / ".hydra":  # a resumed run: keep its history
+            shutil.rmtree(self.hydra_dir, ignore_errors=True)
+            if self.run.log.is_file():
+                with self.run.log.open("r+b") as f:
+                    f.truncate(self.log_size)
+            return
+        if path.is_dir() and {p.name for p in path.iterdir()} <= {".hydra", self.run.log.name}:
+            shutil.rmtree(path, ignore_errors=True)
+            for parent in (path.parent, path.parent.parent):  # outputs/DATE/ and outputs/, if made for it alone
+                if parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
+
+
+def finished_steps(run_dir: Path | None, max_steps: int) -> int | None:
+    """The steps of a run that already finished train.max_steps (metrics.json written at that step), else None."""
+    metrics = RunDir(Path(run_dir)).metrics if run_dir else None
+    if metrics is None or not metrics.is_file():
+        return None
+    steps = json.loads(metrics.read_text()).get("steps")
+    return steps if steps == max_steps else None
 
 
 def find_checkpoint(run: str | Path | None, prefer: tuple[str, ...], key: str) -> Path:

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import signal
+import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -31,7 +32,7 @@ from makemore import distributed, finetune, resume
 from makemore.board import Board
 from makemore.checkpoint import CheckpointWriter, config_to_dict
 from makemore.config import Config, ConfigError
-from makemore.data import Corpus, RandomBatches, build_examples, load_corpus
+from makemore.data import Corpus, RandomBatches, build_examples, few_words_warning, load_corpus
 from makemore.device import choose_threads, resolve_device
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
@@ -120,6 +121,8 @@ class Trainer:
         where = f"on {device}" + (f" with {threads} thread{'s' * (threads > 1)}" if device.type == "cpu" else "")
         what = f"{cfg.model.name}, {cfg.embedding.name} embedding: {self.params} parameters, context {model.block_size}"
         log.info(f"{what}, {where}, run dir {run.path}")
+        if warning := few_words_warning(corpus, self.params):
+            log.warning(warning)
 
     def _step_model(self) -> nn.Module:
         """What the training steps run through: DDP under torchrun, maybe compiled. Evaluation, checkpoints and
@@ -146,7 +149,8 @@ class Trainer:
         self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, *self.examples["train"], self.world,
                            resumed_at)  # fmt: skip
         self.bar = tqdm(total=cfg.train.max_steps, initial=self.progress.step, desc="train", unit="step",
-                        disable=not (progress_bar and self.world.is_main), dynamic_ncols=True)  # fmt: skip
+                        disable=not (progress_bar and self.world.is_main), dynamic_ncols=True,
+                        mininterval=0.1 if sys.stderr.isatty() else 30)  # a file: a line per 30 s  # fmt: skip
         self.started = time.perf_counter()
         if self.budget:
             self.time_fraction = self.progress.seconds_before / self.budget

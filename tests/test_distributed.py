@@ -43,7 +43,7 @@ def test_two_processes_interrupted_and_resumed_give_the_one_process_curve(tmp_pa
     runs = list((tmp_path / "outputs").glob("*/*"))
     assert len(runs) == 1, runs  # every rank wrote into rank 0's run directory
     two = runs[0]
-    assert (out + err).count("parameters, on cpu") == 1  # the other rank stays quiet
+    assert (out + err).count("parameters, context") == 1  # the other rank stays quiet
     assert torch.load(two / "checkpoints" / "last.pt", weights_only=True)["step"] < 400
 
     resumed = torchrun(*overrides, f"train.resume={two}", cwd=tmp_path)

@@ -1,0 +1,40 @@
+"""List every run, one line each: its losses and what its command line changed from the defaults.
+
+    python runs.py                      # runs under outputs/ and multirun/, lowest val loss first
+    python runs.py sort=run             # oldest first (also train_loss, test_loss, steps, params)
+    python runs.py roots=multirun       # only -m sweeps (roots=a,b for several folders)
+
+Unfinished runs (no metrics.json: interrupted, or still training) come last, with - for their losses.
+"""
+
+import sys
+from pathlib import Path
+
+from makemore.cli import fail
+from makemore.rundir import ROOTS
+from makemore.runs import SORT_KEYS, format_runs, list_runs, sort_runs
+
+
+def parse(args: list[str]) -> dict:
+    """key=value arguments, as train.py and sample.py take them."""
+    options = {"sort": "val_loss", "roots": ",".join(ROOTS)}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        if not sep or key not in options:
+            fail(f"runs.py takes sort=KEY and roots=DIR[,DIR], not {arg!r}")
+        options[key] = value
+    if options["sort"] not in SORT_KEYS:
+        fail(f"sort={options['sort']} is not a column: expected one of {', '.join(SORT_KEYS)}")
+    return options
+
+
+if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        sys.exit(0)
+    options = parse(sys.argv[1:])
+    roots = [Path(r) for r in options["roots"].split(",")]
+    rows = list_runs(roots)
+    if not rows:
+        fail(f"no runs under {' or '.join(map(str, roots))} in {Path.cwd()}; train one with `python train.py`")
+    print(format_runs(sort_runs(rows, options["sort"])))

@@ -24,8 +24,8 @@ ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="sample")
 def main(dict_cfg: DictConfig) -> None:
-    cfg: SampleConfig = to_dataclass(dict_cfg)
     try:
+        cfg: SampleConfig = to_dataclass(dict_cfg)
         path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
         ckpt = load_checkpoint(path)
         model, vocab, _ = model_from_checkpoint(ckpt, source=path)

@@ -12,6 +12,7 @@ Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TI
 A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
 """
 
+import logging
 import os
 import shlex
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore import distributed
@@ -28,8 +30,10 @@ from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
 from makemore.rundir import RunDir, run_dir_of
 from makemore.stops import TrainingInterrupted
+from makemore.sweep import record_failure
 from makemore.trainer import train
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 ConfigStore.instance().store(name="base_config", node=Config)
@@ -63,20 +67,37 @@ def resolve_data_path(path: str) -> str:
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="config")
-def main(dict_cfg: DictConfig) -> float:
-    cfg: Config = to_dataclass(dict_cfg)
-    cfg.data.path = resolve_data_path(cfg.data.path)
+def main(dict_cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    sweeping = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
+        cfg: Config = to_dataclass(dict_cfg)
+        cfg.data.path = resolve_data_path(cfg.data.path)
         metrics = train(cfg, run_dir)
     except USER_ERRORS as e:
+        if sweeping:  # one bad run doesn't end a sweep
+            return run_failed(run_dir, str(e))
         fail(str(e))
     except TrainingInterrupted as e:
         fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
     except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
         resumable = RunDir(run_dir).last.is_file()
         fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130)
+    except Exception as e:
+        if not sweeping:
+            raise
+        log.exception("the run failed")  # the traceback goes to the run's train.log
+        return run_failed(run_dir, f"{type(e).__name__}: {e}")
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
+
+
+def run_failed(run_dir: Path, reason: str) -> None:
+    """A run of a -m sweep failed: say so in one line, record it for the sweep report and let the sweep go on.
+
+    The return value None is no number, so the Optuna sweeper marks the trial failed and asks for the next one."""
+    record_failure(run_dir, reason)
+    print(f"error: {run_dir}: {reason}; the sweep goes on", file=sys.stderr)
+    return None
 
 
 def torchrun_overrides(argv: list[str]) -> list[str]:

@@ -1,0 +1,74 @@
+"""Faults injected for real (issue 12): bad runs in sweeps, two processes on one run directory, inputs that
+would take unbounded memory or time, a full disk, a full or ASCII-only stdout, a missing C++ compiler, wrong
+or tampered files, and inputs that would silently give wrong results. Every refusal is one line, no traceback."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TINY, run_script
+
+TINY = [*TINY, "train.threads=1"]  # the machine is shared: one thread per test run
+
+
+def one_line_error(proc, *fragments: str) -> str:
+    """The process failed with exactly one `error: ...` line on stderr (no traceback) holding every fragment."""
+    assert proc.returncode != 0, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, proc.stderr
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    return errors[0]
+
+
+# --- 1. a bad run doesn't end a sweep -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib"])
+def test_a_refused_and_a_diverged_run_do_not_end_the_sweep(tmp_path, words_file, launcher):
+    if launcher == "joblib":
+        pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason='needs pip install -e ".[sweep]"')
+    sweep = tmp_path / "multirun"
+    args = [f"data.path={words_file}", *TINY, f"hydra.sweep.dir={sweep}", f"hydra/launcher={launcher}"]
+    proc = run_script("train.py", "-m", "optim.lr=-1,1e9,3e-3", *args)  # refused, diverges, trains
+    assert (sweep / "2" / "metrics.json").is_file()  # the run after the two bad ones still ran
+    assert json.loads((sweep / "0" / "failed.json").read_text())["reason"].startswith("config key optim.lr=-1.0")
+    assert "loss became nan" in json.loads((sweep / "1" / "failed.json").read_text())["reason"]
+    summary = json.loads((sweep / "sweep_summary.json").read_text())
+    assert [Path(r["run_dir"]).name for r in summary] == ["2", "0", "1"]  # the finished run, then the failures
+    assert "failed" not in summary[0] and all("failed" in r for r in summary[1:])
+    assert "2 of 3 runs failed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_sweep_where_every_run_fails_exits_non_zero(tmp_path, words_file):
+    sweep = tmp_path / "multirun"
+    proc = run_script("train.py", "-m", "model.dropout=1.5,2", f"data.path={words_file}", *TINY,
+                      f"hydra.sweep.dir={sweep}", check=False)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1].startswith("error: every run of the sweep failed (reasons in ")
+    assert len(json.loads((sweep / "sweep_summary.json").read_text())) == 2
+
+
+def test_a_refused_optuna_trial_is_a_failed_trial_and_the_search_goes_on(tmp_path, words_file):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason='needs pip install -e ".[sweep]"')
+    sweep = tmp_path / "multirun"
+    short = [o for o in TINY if not o.startswith("model.")]
+    # with the search's seed, trial 0 draws dropout 1.5 (refused by the config check) and trials 1 and 2 draw 0.1
+    args = [f"data.path={words_file}", *short, f"hydra.sweep.dir={sweep}", "hydra.sweeper.n_trials=3"]
+    proc = run_script("train.py", "-m", "hparams_search=mlp_optuna", "model.dropout=choice(0.1,1.5)", *args)
+    assert "model.dropout=1.5 is invalid" in json.loads((sweep / "0" / "failed.json").read_text())["reason"]
+    assert "Failed experiment" in proc.stdout + proc.stderr  # Optuna recorded the trial as failed, not complete
+    finished = {r: json.loads((sweep / r / "metrics.json").read_text())["val_loss"] for r in ("1", "2")}
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert results["best_value"] == pytest.approx(min(finished.values()))
+    assert results["best_params"]["model.dropout"] == 0.1
+
+
+def test_outside_a_sweep_a_refusal_is_still_one_line_and_exit_2(tmp_path, words_file):
+    proc = run_script("train.py", f"data.path={words_file}", *TINY, "optim.lr=-1", f"hydra.run.dir={tmp_path / 'r'}",
+                      check=False)  # fmt: skip
+    one_line_error(proc, "optim.lr=-1.0")
+    assert proc.returncode == 2 and not (tmp_path / "r" / "failed.json").exists()

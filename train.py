@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
-from makemore.rundir import RunDir, run_dir_of
+from makemore.rundir import RunDir, claim_dir, hold, release, run_dir_of
 from makemore.stops import TrainingInterrupted
 from makemore.sweep import record_failure
 from makemore.trainer import train
@@ -42,7 +42,7 @@ STARTED = datetime.now()  # names the run directory; under torchrun replaced by 
 if not OmegaConf.has_resolver("run_clock"):
     OmegaConf.register_new_resolver("run_clock", lambda pattern: STARTED.strftime(pattern))
 if not OmegaConf.has_resolver("resume_dir"):
-    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(run_dir_of(resume) or fresh))
+    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(run_dir_of(resume) or new_run_dir(fresh)))
     OmegaConf.register_new_resolver(
         "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if run_dir_of(resume) else ".hydra"
     )
@@ -58,6 +58,12 @@ def resume_command(run_dir: Path) -> str:
     return shlex.join([*launcher, sys.argv[0], *overrides, f"train.resume={run_dir}"])
 
 
+def new_run_dir(name: str) -> str:
+    """outputs/DATE/TIME, or outputs/DATE/TIME_2, ... when another run started in the same second took it.
+    Under torchrun every rank uses rank 0's name as it is (rank 0's clock, one run)."""
+    return name if distributed.from_env().enabled else claim_dir(name)
+
+
 def resolve_data_path(path: str) -> str:
     """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
     p = Path(path)
@@ -71,6 +77,8 @@ def main(dict_cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     sweeping = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
+        if distributed.from_env().is_main:
+            hold(run_dir)  # one live run per directory (a single run took it already, in cli.RunLock)
         cfg: Config = to_dataclass(dict_cfg)
         cfg.data.path = resolve_data_path(cfg.data.path)
         metrics = train(cfg, run_dir)
@@ -88,6 +96,8 @@ def main(dict_cfg: DictConfig) -> float | None:
             raise
         log.exception("the run failed")  # the traceback goes to the run's train.log
         return run_failed(run_dir, f"{type(e).__name__}: {e}")
+    finally:
+        release(run_dir)
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 

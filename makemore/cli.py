@@ -13,13 +13,13 @@ from omegaconf import DictConfig, OmegaConf
 from makemore.checkpoint import CheckpointError
 from makemore.config import ConfigError
 from makemore.data import DataError
-from makemore.rundir import RunNotFound
+from makemore.rundir import RunDirBusy, RunNotFound, hold
 from makemore.sampling import SamplingError
 from makemore.stops import TrainingDiverged
 from makemore.sweep import collect_failures, collect_runs, format_failures, format_table, write_summary
 
 # errors a person can act on: printed as one line, no traceback
-USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, SamplingError, TrainingDiverged)
+USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
 
 
 def fail(message: str, code: int = 2):
@@ -39,6 +39,19 @@ def to_dataclass(cfg: DictConfig):
         if isinstance(cause, ConfigError):
             raise cause from None
         raise
+
+
+class RunLock(Callback):
+    """Hydra callback: a single run takes its run directory (rundir.hold) before Hydra writes .hydra/ or train.log
+    into it, so a second process given the same directory is refused before it touches the first run's files."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        if os.environ.get("RANK", "0") != "0":  # under torchrun the ranks share rank 0's directory
+            return
+        try:
+            hold(config.hydra.run.dir)
+        except RunDirBusy as e:
+            fail(str(e))
 
 
 class SweepReport(Callback):

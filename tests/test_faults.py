@@ -3,12 +3,18 @@ would take unbounded memory or time, a full disk, a full or ASCII-only stdout, a
 or tampered files, and inputs that would silently give wrong results. Every refusal is one line, no traceback."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import TINY, run_script
+from conftest import ROOT, TINY, run_script
+from makemore.rundir import RunDirBusy, hold, release
 
 TINY = [*TINY, "train.threads=1"]  # the machine is shared: one thread per test run
 
@@ -72,3 +78,77 @@ def test_outside_a_sweep_a_refusal_is_still_one_line_and_exit_2(tmp_path, words_
                       check=False)  # fmt: skip
     one_line_error(proc, "optim.lr=-1.0")
     assert proc.returncode == 2 and not (tmp_path / "r" / "failed.json").exists()
+
+
+# --- 2. one run per directory -------------------------------------------------------------------------------------
+
+
+def start_train(*args: str, cwd: Path = ROOT) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "train.py"), *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_second_process_on_a_live_run_directory_is_refused_naming_the_pid(tmp_path, words_file):
+    run_dir = tmp_path / "run"
+    args = [f"data.path={words_file}", *TINY, "train.max_steps=10000000", "train.eval_interval=1000"]
+    first = start_train(*args, f"hydra.run.dir={run_dir}")  # trains until it is stopped
+    try:
+        wait_for(lambda: (run_dir / "checkpoints").is_dir())  # training has started
+        recorded = (run_dir / ".hydra" / "overrides.yaml").read_text()
+        second = run_script("train.py", *args, "seed=7", f"hydra.run.dir={run_dir}", check=False)
+        one_line_error(second, f"run directory {run_dir}", f"PID {first.pid}")
+        assert second.returncode == 2
+        assert (run_dir / ".hydra" / "overrides.yaml").read_text() == recorded  # the first run's record is untouched
+        resumed = run_script("train.py", *args, f"train.resume={run_dir}", check=False)  # resuming a live run
+        one_line_error(resumed, f"PID {first.pid}")
+        assert first.poll() is None  # neither disturbed the first run
+        first.send_signal(signal.SIGINT)
+        assert first.wait(timeout=120) == 130, first.stderr.read()
+    finally:
+        first.kill()
+    resumed = run_script("train.py", *args, "train.max_steps=2000", f"train.resume={run_dir}", check=False)
+    assert "PID" not in resumed.stderr  # the run has ended: its directory is free again
+
+
+def test_a_killed_run_leaves_no_stuck_lock(tmp_path):
+    run_dir = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", f"from makemore.rundir import hold; hold({str(run_dir)!r}); "
+                               "print('held', flush=True); import time; time.sleep(600)"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout.readline() == "held\n"
+    with pytest.raises(RunDirBusy, match=f"PID {holder.pid}"):
+        hold(run_dir)
+    holder.kill()  # SIGKILL: no cleanup runs; the kernel lets the lock go
+    holder.wait()
+    hold(run_dir)
+    release(run_dir)
+
+
+def test_runs_started_in_the_same_second_get_their_own_directories(tmp_path, words_file):
+    # the names the next seconds would take are taken already: each run must find a name of its own
+    seconds = [datetime.now() + timedelta(seconds=s) for s in range(30)]
+    taken = [tmp_path / "outputs" / f"{t:%Y-%m-%d}" / f"{t:%H-%M-%S}" for t in seconds]
+    for folder in taken:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "someone_elses.txt").write_text("keep")
+    runs = [start_train(f"data.path={words_file}", *TINY, cwd=tmp_path) for _ in range(2)]
+    assert [r.wait(timeout=300) for r in runs] == [0, 0], [r.stderr.read() for r in runs]
+    made = sorted(p.parent for p in (tmp_path / "outputs").glob("*/*/metrics.json"))
+    assert len(made) == 2 and all(p.name.rsplit("_", 1)[0] in {t.name for t in taken} for p in made)
+    assert all(sorted(p.name for p in t.iterdir()) == ["someone_elses.txt"] for t in taken)
+
+
+def test_claiming_a_directory_is_atomic(tmp_path):
+    name = str(tmp_path / "outputs" / "2026-11-28" / "10-00-00")
+    code = f"from makemore.rundir import claim_dir; print(claim_dir({name!r}))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]  # fmt: skip
+    got = sorted(p.communicate()[0].strip() for p in procs)
+    assert got == sorted([name, f"{name}_2", f"{name}_3", f"{name}_4"])

@@ -12,6 +12,7 @@ With block_size=3 the word "emma" becomes five examples (the boundary token show
 """
 
 import logging
+import os
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 BOUNDARY = "."  # how the boundary token (id 0) is shown, unless the words use "." themselves
 BOUNDARY_FALLBACKS = ("<.>", "<eos>", "<boundary>")  # longer than one character: can't clash with a real one
 MAX_WORD_LEN = 1000  # characters; a longer line means the file is not one word per line (and costs GBs of contexts)
+MAX_FILE_BYTES = 2 * 2**30  # 2 GiB: ~200 million words, far beyond a character model's needs, read whole into memory
 
 
 class DataError(ValueError):
@@ -40,10 +42,19 @@ def load_words(path: str | Path) -> list[str]:
         raise DataError(f"data.path {path}: no such file")
     if path.is_dir():
         raise DataError(f"data.path {path}: is a directory, expected a text file with one word per line")
+    if not path.is_file():  # a pipe or a device would be read until memory or patience runs out
+        raise DataError(f"data.path {path}: is not a regular file (a pipe, socket or device?); put the words in a file")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            too_big = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES
+            raw = b"" if too_big else f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
     except OSError as e:
         raise DataError(f"data.path {path}: cannot be read ({e.strerror})") from None
+    if too_big or len(raw) > MAX_FILE_BYTES:
+        raise DataError(
+            f"data.path {path}: is bigger than {MAX_FILE_BYTES / 2**30:.0f} GiB, the most a word file may have; "
+            "use a sample of its words"
+        )
     if b"\x00" in raw:
         raise DataError(f"data.path {path}: looks like a binary file (it has NUL bytes), expected UTF-8 text")
     try:

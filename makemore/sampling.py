@@ -17,7 +17,9 @@ from torch import nn
 from makemore.data import Vocab
 
 CHUNK = 8192  # names generated together; bounds memory whatever num_samples is
-MAX_ROUNDS = 1000  # only_new: chunks drawn before giving up on finding enough new names
+CHUNK_CELLS = CHUNK * 32  # names x characters of one chunk at most: fewer names at once for a long max_len
+MAX_ROUNDS = 100  # only_new: chunks drawn before giving up on finding enough new names
+MAX_FRUITLESS = 5  # only_new: chunks in a row without a single new name before giving up
 
 
 class SamplingError(ValueError):
@@ -70,7 +72,7 @@ def _chunk(
     for i in prefix_ids:
         context = torch.cat([context[:, 1:], torch.full((n, 1), i, device=device)], dim=1)
     steps = max_len - len(prefix_ids)
-    out = torch.zeros(n, steps, dtype=torch.long, device=device)  # (n, steps), 0 after a name ends
+    drawn = []  # per step, (rows, ids): what the names still growing drew; memory grows with the names
     rows = torch.arange(n, device=device)  # the names still growing; only they go through the model
     for t in range(steps):
         logits, _ = model(context)  # (len(rows), vocab_size)
@@ -82,12 +84,15 @@ def _chunk(
             kth = torch.topk(logits, top_k, dim=1).values[:, -1:]  # (n, 1)
             logits = logits.masked_fill(logits < kth, -torch.inf)
         nxt = draw(logits, generator)  # (len(rows),)
-        out[rows, t] = nxt
+        drawn.append((rows, nxt))
         growing = nxt != 0  # a boundary ends the name
         if not growing.any():
             break
         rows = rows[growing]
         context = torch.cat([context[growing, 1:], nxt[growing, None]], dim=1)  # (len(rows), block_size)
+    out = torch.zeros(n, len(drawn), dtype=torch.long, device=device)  # (n, longest name + 1), 0 after a name ends
+    for t, (rows, nxt) in enumerate(drawn):
+        out[rows, t] = nxt
     names = []
     for row in out.tolist():
         end = row.index(0) if 0 in row else len(row)
@@ -126,16 +131,19 @@ def generate(
 
 
 def _generate(model, vocab, n, generator, exclude, options) -> Iterator[str]:
-    left, rounds = n, 0
+    chunk = max(1, min(CHUNK, CHUNK_CELLS // options.get("max_len", 32)))  # bounded memory whatever max_len is
+    left, rounds, fruitless, drawn = n, 0, 0, 0
     while left > 0:
-        rounds += 1
-        if exclude is not None and rounds > MAX_ROUNDS:
+        if exclude is not None and (rounds == MAX_ROUNDS or fruitless == MAX_FRUITLESS):
             raise SamplingError(
-                f"only_new: found {n - left} of {n} new names in {MAX_ROUNDS} rounds; "
-                "ask for fewer, raise temperature or drop prefix"
+                f"only_new: found {n - left} of {n} new names in {drawn:,} draws (the model mostly makes its "
+                "training words); ask for fewer, raise temperature or drop prefix"
             )
-        size = CHUNK if exclude is not None else min(CHUNK, left)
+        rounds += 1
+        size = chunk if exclude is not None else min(chunk, left)
         batch = _chunk(model, vocab, size, generator, **options)
+        drawn += size
+        found = left
         for name in batch:
             if exclude is not None and name in exclude:
                 continue
@@ -143,3 +151,4 @@ def _generate(model, vocab, n, generator, exclude, options) -> Iterator[str]:
             left -= 1
             if left == 0:
                 return
+        fruitless = fruitless + 1 if left == found else 0

@@ -35,6 +35,7 @@ from makemore.device import choose_threads, resolve_device
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
 from makemore.loss_window import LossWindow
+from makemore.memory import check_fits
 from makemore.models import build_model, count_params
 from makemore.optim import build_optimizer, lr_at
 from makemore.resume import Progress
@@ -69,6 +70,7 @@ def prepare(cfg: Config, run_dir: Path) -> "Trainer":
 
     torch.manual_seed(cfg.seed)  # the weights and dropout
     corpus = load_corpus(cfg.data)
+    check_fits(cfg, corpus, device)  # before anything big is allocated
     model = build_model(cfg, len(corpus.vocab)).to(device)
     examples = {name: build_examples(corpus, name, model, device) for name in SPLITS}
     trainer = Trainer(cfg, RunDir(Path(run_dir)), model, corpus, examples, world, device)

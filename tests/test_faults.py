@@ -3,6 +3,8 @@ would take unbounded memory or time, a full disk, a full or ASCII-only stdout, a
 or tampered files, and inputs that would silently give wrong results. Every refusal is one line, no traceback."""
 
 import json
+import os
+import resource
 import signal
 import subprocess
 import sys
@@ -13,8 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, TINY, run_script
+from conftest import ROOT, TINY, compose_config, run_script, write_tiny_words
+from makemore.config import ConfigError
+from makemore.data import MAX_FILE_BYTES
 from makemore.rundir import RunDirBusy, hold, release
+from makemore.trainer import train
 
 TINY = [*TINY, "train.threads=1"]  # the machine is shared: one thread per test run
 
@@ -152,3 +157,81 @@ def test_claiming_a_directory_is_atomic(tmp_path):
              for _ in range(4)]  # fmt: skip
     got = sorted(p.communicate()[0].strip() for p in procs)
     assert got == sorted([name, f"{name}_2", f"{name}_3", f"{name}_4"])
+
+
+# --- 3. memory and time bounded by the input ----------------------------------------------------------------------
+
+
+def limited(address_space: int):
+    """preexec_fn for a subprocess whose address space is capped (ulimit -v): allocations beyond it fail."""
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_a_pipe_a_device_or_a_huge_file_as_data_path_is_refused_at_once(tmp_path, kind):
+    path = {"fifo": tmp_path / "words.fifo", "device": Path("/dev/zero"), "huge": tmp_path / "huge.txt"}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)  # reading it would wait forever for a writer
+    if kind == "huge":
+        with path.open("wb") as f:
+            f.truncate(MAX_FILE_BYTES + 1)  # sparse: 2 GiB that take no disk
+    started = time.monotonic()
+    proc = run_script("train.py", f"data.path={path}", *TINY, f"hydra.run.dir={tmp_path / 'r'}", check=False)
+    one_line_error(proc, f"data.path {path}", "2 GiB" if kind == "huge" else "not a regular file")
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [("model.n_hidden=1000000000", "model.n_hidden"), ("train.batch_size=100000000000", "train.batch_size"),
+     ("data.block_size=100000000", "data.block_size"), ("model.n_embd=1000000000", "model.n_embd")],
+)  # fmt: skip
+def test_sizes_that_cannot_be_allocated_are_refused_before_starting(tmp_path, words_file, override, key):
+    cfg = compose_config([f"data.path={words_file}", *TINY, override])
+    with pytest.raises(ConfigError, match=f"config key {key}=.* is too big for this machine") as err:
+        train(cfg, tmp_path / "run", progress=False)
+    fits = int(str(err.value).split(f"{key}=")[-1].split()[0])
+    assert fits >= 1 and " or less would fit" in str(err.value)
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_the_address_space_limit_counts(tmp_path, words_file):
+    # 20,000 hidden units: 400 million weights, 6 GB with gradients and AdamW's moments, over a 4 GB `ulimit -v`
+    args = [f"data.path={words_file}", *TINY, "model.n_hidden=20000", f"hydra.run.dir={tmp_path / 'r'}"]
+    proc = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True,
+                          preexec_fn=limited(4 * 2**30), timeout=300)  # fmt: skip
+    fits = one_line_error(proc, "config key model.n_hidden=20000 is too big", "ulimit -v")
+    fitting = int(fits.split("model.n_hidden=")[-1].split()[0])
+    args[-2] = f"model.n_hidden={min(fitting, 256)}"  # and under the same limit a run that fits trains
+    proc = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True,
+                          preexec_fn=limited(4 * 2**30), timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny_run")
+    run_dir = folder / "run"
+    run_script("train.py", f"data.path={write_tiny_words(folder)}", *TINY, f"hydra.run.dir={run_dir}")
+    return run_dir
+
+
+def test_sampling_memory_is_bounded_whatever_max_len(tiny_run):
+    # the sampler used to allocate 8192 x max_len ids up front: 800 GB here, under a 4 GB `ulimit -v`
+    proc = subprocess.run([sys.executable, str(ROOT / "sample.py"), f"run={tiny_run}", "num_samples=50",
+                           "max_len=10000000000"], capture_output=True, text=True, preexec_fn=limited(4 * 2**30),
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(proc.stdout.splitlines()) == 50
+
+
+def test_only_new_gives_up_in_bounded_time_saying_how_many_it_found(tmp_path):
+    words = tmp_path / "emma.txt"
+    words.write_text("emma\n" * 50)  # a model that can only ever say "emma", a training word
+    run_dir = tmp_path / "run"
+    run_script("train.py", f"data.path={words}", *TINY, "train.max_steps=200", "optim.lr=0.03",
+               f"hydra.run.dir={run_dir}")  # fmt: skip
+    started = time.monotonic()
+    proc = run_script("sample.py", f"run={run_dir}", "only_new=true", "top_k=1", "num_samples=5", check=False)
+    one_line_error(proc, "only_new: found 0 of 5 new names in ", "draws")
+    assert time.monotonic() - started < 60 and proc.stdout == ""

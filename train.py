@@ -82,10 +82,11 @@ def main(dict_cfg: DictConfig) -> float | None:
         cfg: Config = to_dataclass(dict_cfg)
         cfg.data.path = resolve_data_path(cfg.data.path)
         metrics = train(cfg, run_dir)
-    except USER_ERRORS as e:
+    except (*USER_ERRORS, OSError) as e:
+        message = str(e) if not isinstance(e, OSError) else f"{e.filename or run_dir}: {(e.strerror or str(e)).lower()}"
         if sweeping:  # one bad run doesn't end a sweep
-            return run_failed(run_dir, str(e))
-        fail(str(e))
+            return run_failed(run_dir, message)
+        fail(message)  # a full disk or a failing one (OSError) too: the file and what happened, in one line
     except TrainingInterrupted as e:
         fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
     except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either

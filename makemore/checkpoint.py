@@ -18,6 +18,7 @@ Sampling needs only KEYS; resuming needs RESUME_KEYS too. CheckpointWriter write
 """
 
 import dataclasses
+import io
 import math
 import os
 import pickle
@@ -46,15 +47,18 @@ class CheckpointError(ValueError):
 def save_checkpoint(path: Path, **fields) -> None:
     """Write atomically: a temporary file in the same folder, flushed, then renamed over `path`.
 
-    A process killed at any instant leaves either the old checkpoint or the new one, never half of one.
+    A process killed at any instant leaves either the old checkpoint or the new one, never half of one. The bytes are
+    made in memory first, so a full disk is an OSError with its errno (torch's own writer would hide it).
     """
     missing = set(KEYS + RESUME_KEYS) - set(fields) - {"format"}
     assert not missing, f"save_checkpoint needs {sorted(missing)}"
+    buffer = io.BytesIO()
+    torch.save({**fields, "format": CHECKPOINT_FORMAT}, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save({**fields, "format": CHECKPOINT_FORMAT}, f)
+            f.write(buffer.getbuffer())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -86,7 +90,14 @@ class CheckpointWriter:
         path = self.run.checkpoints / name
         if self.writes:
             model, optimizer = self.model.state_dict(), self.optimizer.state_dict()
-            save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
+            try:
+                save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
+            except OSError as e:  # a full disk, a quota, a file-size limit, a read-only or failing disk
+                kept = ", ".join(f"{p} (step {s})" for p, s in self.kept.items() if p != path or p.is_file())
+                raise CheckpointError(
+                    f"{path}: {(e.strerror or str(e)).lower()} while saving step {step}; "
+                    + (f"the last good checkpoints are kept: {kept}" if kept else "no checkpoint was written")
+                ) from None
         self.kept[path] = step
         return path
 

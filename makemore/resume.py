@@ -12,6 +12,7 @@ the schedule. With all of it back, the resumed run takes the very steps the unin
 would have taken: the same minibatches, dropout masks, losses and weights, bit for bit.
 """
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from makemore.config import ConfigError, flat_keys
 from makemore.data import Corpus, RandomBatches, Vocab
 from makemore.loss_window import LossWindow
 from makemore.rundir import LAST, RunDir, find_checkpoint
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,12 +45,32 @@ MAY_CHANGE = ("train.resume", "train.max_steps", "train.eval_interval", "data.pa
 
 
 def load_resumable(resume: str | Path) -> tuple[dict, Path]:
-    """The checkpoint `train.resume` means (a .pt file, or a run directory's last.pt), checked to hold RESUME_KEYS."""
-    path = find_checkpoint(resume, prefer=(LAST,), key="train.resume")
-    ckpt = load_checkpoint(path)
+    """The checkpoint `train.resume` means (a .pt file, or a run directory's newest intact checkpoint: last.pt, or
+    best.pt if last.pt is missing or unreadable), checked to hold RESUME_KEYS."""
+    if Path(resume).is_dir():
+        ckpt, path = newest_intact(RunDir(Path(resume)))
+    else:
+        path = find_checkpoint(resume, prefer=(LAST,), key="train.resume")
+        ckpt = load_checkpoint(path)
     missing = [k for k in RESUME_KEYS if k not in ckpt]
     if missing:
         raise CheckpointError(f"train.resume={path}: written without {', '.join(missing)}, can't resume")
+    return ckpt, path
+
+
+def newest_intact(run: RunDir) -> tuple[dict, Path]:
+    """The run's checkpoint at the latest step that opens (a full disk can leave best.pt without a last.pt)."""
+    found, problems = [], []
+    for path in (run.last, run.best):
+        try:
+            found.append((load_checkpoint(path), path))
+        except CheckpointError as e:
+            problems.append(str(e))
+    if not found:
+        raise CheckpointError(f"train.resume={run.path}: nothing to resume: {'; '.join(problems)}")
+    ckpt, path = max(found, key=lambda pair: pair[0]["step"])
+    if path != run.last:
+        log.warning(f"{problems[0]}: resuming from {path} (step {ckpt['step']})")
     return ckpt, path
 
 

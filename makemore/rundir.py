@@ -150,7 +150,7 @@ def run_dir_of(checkpoint: str | Path | None) -> Path | None:
     if not checkpoint:
         return None
     path = Path(checkpoint)
-    if path.is_dir() and RunDir(path).last.is_file():
+    if path.is_dir() and (RunDir(path).last.is_file() or RunDir(path).best.is_file()):
         return path
     if path.is_file() and path.parent.name == "checkpoints":
         return path.parent.parent

@@ -84,6 +84,15 @@ def build_examples(corpus: Corpus, split: str, model: nn.Module, device: torch.d
     return X.to(device), Y.to(device)
 
 
+def compile_failed(e: Exception) -> ConfigError:
+    """torch.compile failed on the first step: most often there is no working C++ compiler (CXX, g++)."""
+    first = (str(e).strip().splitlines() or [""])[0][:300]
+    return ConfigError(
+        f"config key train.compile=True failed: torch.compile could not build the first training step "
+        f"({type(e).__name__}: {first}); it needs a working C++ compiler (CXX, g++): use train.compile=false"
+    )
+
+
 class Trainer:
     """One run's loop over the pieces train() built; see the module docstring for the order of events."""
 
@@ -147,6 +156,15 @@ class Trainer:
         return metrics
 
     def loop(self) -> None:
+        first = self.progress.step
+        try:
+            self._loop()
+        except Exception as e:
+            if self.cfg.train.compile and self.progress.step == first:  # torch.compile builds in the first step
+                raise compile_failed(e) from None
+            raise
+
+    def _loop(self) -> None:
         cfg, progress = self.cfg.train, self.progress
         self.model.train()
         self.parameters = list(self.model.parameters())

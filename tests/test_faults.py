@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from conftest import ROOT, TINY, compose_config, run_script, write_tiny_words
@@ -235,3 +236,115 @@ def test_only_new_gives_up_in_bounded_time_saying_how_many_it_found(tmp_path):
     proc = run_script("sample.py", f"run={run_dir}", "only_new=true", "top_k=1", "num_samples=5", check=False)
     one_line_error(proc, "only_new: found 0 of 5 new names in ", "draws")
     assert time.monotonic() - started < 60 and proc.stdout == ""
+
+
+# --- 4. faults of the machine -------------------------------------------------------------------------------------
+
+
+def can_mount_tmpfs(folder: Path) -> bool:
+    folder.mkdir(parents=True, exist_ok=True)
+    ok = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                                              capture_output=True).returncode == 0  # fmt: skip
+    if ok:
+        subprocess.run(["umount", str(folder)], check=True)
+    return ok
+
+
+def test_a_full_disk_while_saving_is_one_line_and_the_good_checkpoint_resumes(tmp_path, words_file):
+    """checkpoints/ is a tiny tmpfs: best.pt fits, the last.pt written right after it doesn't."""
+    run_dir = tmp_path / "run"
+    checkpoints = run_dir / "checkpoints"
+    if not can_mount_tmpfs(checkpoints):
+        pytest.skip("needs root to mount a tmpfs (the file-size-limit test below covers the message)")
+    args = [f"data.path={words_file}", *TINY, f"hydra.run.dir={run_dir}"]
+    probe = tmp_path / "probe"
+    run_script("train.py", *args[:-1], "train.max_steps=20", f"hydra.run.dir={probe}")
+    size = (probe / "checkpoints" / "best.pt").stat().st_size
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2 // 1024}k", "tmpfs", str(checkpoints)],
+                   check=True)  # fmt: skip
+    try:
+        proc = run_script("train.py", *args, check=False)
+        one_line_error(proc, f"{checkpoints / 'last.pt'}: no space left on device while saving step 20",
+                       f"kept: {checkpoints / 'best.pt'} (step 20)")  # fmt: skip
+        assert proc.returncode == 2
+        assert sorted(p.name for p in checkpoints.iterdir()) == ["best.pt"]  # no temporary file left behind
+        subprocess.run(["mount", "-o", "remount,size=16m", str(checkpoints)], check=True)  # space again
+        resumed = run_script("train.py", *args, f"train.resume={run_dir}")
+        assert f"resuming from {checkpoints / 'best.pt'} (step 20)" in resumed.stdout + resumed.stderr
+        assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 60
+    finally:
+        subprocess.run(["umount", str(checkpoints)])
+
+
+def test_a_file_size_limit_while_saving_is_one_line(tmp_path, words_file):
+    """RLIMIT_FSIZE (ulimit -f) needs no root: a write past it fails with EFBIG (SIGXFSZ ignored, as shells do)."""
+
+    def small_files():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))  # a tiny checkpoint is ~60 kB
+
+    run_dir = tmp_path / "run"
+    args = [f"data.path={words_file}", *TINY, "train.diagnostics=false", f"hydra.run.dir={run_dir}"]
+    proc = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True,
+                          preexec_fn=small_files, timeout=300)  # fmt: skip
+    one_line_error(proc, f"{run_dir / 'checkpoints' / 'best.pt'}: file too large while saving step 20",
+                   "no checkpoint was written")  # fmt: skip
+    assert list((run_dir / "checkpoints").iterdir()) == []
+
+
+def test_a_corrupt_last_pt_resumes_from_best_pt(tmp_path, words_file):
+    run_dir = tmp_path / "run"
+    args = [f"data.path={words_file}", *TINY, "train.max_steps=40", f"hydra.run.dir={run_dir}"]
+    run_script("train.py", *args)
+    last = run_dir / "checkpoints" / "last.pt"
+    with last.open("r+b") as f:  # what a failing disk leaves: the second half gone
+        f.truncate(last.stat().st_size // 2)
+    resumed = run_script("train.py", *args[:-1], "train.max_steps=60", f"train.resume={run_dir}")
+    logged = resumed.stdout + resumed.stderr
+    assert f"{last}: not a readable PyTorch file" in logged and "resuming from" in logged
+    assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 60
+
+
+def test_sample_into_a_full_stdout_is_one_line(tiny_run):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, str(ROOT / "sample.py"), f"run={tiny_run}", "num_samples=100000"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)  # fmt: skip
+    one_line_error(proc, "stdout: no space left on device")
+    assert proc.returncode == 2
+
+
+def test_sample_into_an_ascii_stdout(tmp_path):
+    words = tmp_path / "accents.txt"
+    words.write_text("josé\nzoë\nrenée\nanaïs\nchloé\nmaëlle\nnoël\nbéa\n" * 5)
+    run_dir = tmp_path / "run"
+    run_script("train.py", f"data.path={words}", *TINY, f"hydra.run.dir={run_dir}")
+    sample = [sys.executable, str(ROOT / "sample.py"), f"run={run_dir}", "num_samples=20"]
+    ascii_env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run(sample, capture_output=True, text=True, env=ascii_env, timeout=300)
+    one_line_error(proc, "stdout's encoding ascii can't show the model's characters", "PYTHONIOENCODING=utf-8")
+    assert proc.stdout == ""
+    c_locale = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIOENCODING"))}
+    proc = subprocess.run(sample, capture_output=True, env={**c_locale, "LANG": "C", "LC_ALL": "C"}, timeout=300)
+    assert proc.returncode == 0 and len(proc.stdout.decode("utf-8").splitlines()) == 20  # Python's C-locale UTF-8
+
+
+def test_cuda_without_cuda_is_one_line(tmp_path, words_file):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    proc = run_script("train.py", f"data.path={words_file}", *TINY, "train.device=cuda",
+                      f"hydra.run.dir={tmp_path / 'r'}", check=False)  # fmt: skip
+    one_line_error(proc, "train.device='cuda'", "no CUDA GPU")
+
+
+def test_compile_without_a_cpp_compiler_is_one_line(tmp_path, words_file):
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    for name in ("g++", "gcc", "c++", "cc", "clang", "clang++"):  # every compiler on PATH fails
+        (broken / name).write_text("#!/bin/sh\necho 'no compiler here' >&2\nexit 1\n")
+        (broken / name).chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("CXX", "CC")}
+    env.update(PATH=f"{broken}:{env['PATH']}", TORCHINDUCTOR_CACHE_DIR=str(tmp_path / "inductor"))  # no cached kernels
+    args = [f"data.path={words_file}", *TINY, "train.compile=true", f"hydra.run.dir={tmp_path / 'r'}"]
+    proc = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True, env=env,
+                          timeout=300)  # fmt: skip
+    one_line_error(proc, "train.compile=True failed", "use train.compile=false")

@@ -348,3 +348,47 @@ def test_compile_without_a_cpp_compiler_is_one_line(tmp_path, words_file):
     proc = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True, env=env,
                           timeout=300)  # fmt: skip
     one_line_error(proc, "train.compile=True failed", "use train.compile=false")
+
+
+# --- 5. wrong or tampered files -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["anna\nbob\n", "train:\n  max_steps: 10\n", ""])
+def test_a_text_or_yaml_file_is_not_a_checkpoint_and_not_a_threat(tmp_path, words_file, content):
+    path = tmp_path / "config.yaml"
+    path.write_text(content)
+    sampled = run_script("sample.py", f"run={path}", check=False)
+    resumed = run_script("train.py", f"data.path={words_file}", *TINY, f"train.resume={path}",
+                         f"hydra.run.dir={tmp_path / 'r'}", check=False)  # fmt: skip
+    for proc in (sampled, resumed):
+        line = one_line_error(proc, f"checkpoint {path}: not a checkpoint")
+        assert "run code" not in line
+
+
+def tampered(run_dir: Path, tmp_path: Path, change) -> Path:
+    ckpt = torch.load(run_dir / "checkpoints" / "best.pt", weights_only=True)
+    change(ckpt)
+    path = tmp_path / "tampered.pt"
+    torch.save(ckpt, path)
+    return path
+
+
+def test_nan_weights_are_refused_at_load(tiny_run, tmp_path):
+    def poison(ckpt):
+        name = next(k for k, t in ckpt["model"].items() if t.is_floating_point())
+        ckpt["model"][name].view(-1)[0] = float("nan")
+
+    path = tampered(tiny_run, tmp_path, poison)
+    proc = run_script("sample.py", f"run={path}", check=False)
+    one_line_error(proc, f"checkpoint {path}: weights", "NaN or infinite")
+    assert proc.stdout == ""
+
+
+def test_a_vocabulary_with_duplicates_is_refused_at_load(tiny_run, tmp_path):
+    def duplicate(ckpt):
+        ckpt["vocab"][2] = ckpt["vocab"][1]
+
+    path = tampered(tiny_run, tmp_path, duplicate)
+    proc = run_script("sample.py", f"run={path}", check=False)
+    one_line_error(proc, f"checkpoint {path}: vocab holds", "more than once")
+    assert proc.stdout == ""

@@ -14,6 +14,7 @@ With block_size=3 the word "emma" becomes five examples (the boundary token show
 import logging
 import os
 import random
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,8 @@ def load_words(path: str | Path) -> list[str]:
         text = raw.decode("utf-8-sig")  # -sig: a byte-order mark from Windows editors is not a character
     except UnicodeDecodeError as e:
         raise DataError(f"data.path {path}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
-    words = [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+    words = [unicodedata.normalize("NFC", line.strip()) for line in text.split("\n")]  # \r\n: strip() takes the \r
+    check_no_line_breaks(words, path)
     longest = max(range(len(words)), key=lambda i: len(words[i]), default=None)
     if longest is not None and len(words[longest]) > MAX_WORD_LEN:
         raise DataError(
@@ -72,6 +74,23 @@ def load_words(path: str | Path) -> list[str]:
     if not words:
         raise DataError(f"data.path {path}: has no words (it is empty or blank)")
     return words
+
+
+# what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning
+LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def check_no_line_breaks(words: list[str], path: Path) -> None:
+    """Lines are split on \n only: another line break left inside a word (after stripping) is refused, by line."""
+    for i, word in enumerate(words):
+        found = LINE_BREAKS.search(word)
+        if found:
+            char = found.group()
+            name = unicodedata.name(char, "a control character")
+            raise DataError(
+                f"data.path {path}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
+                "expected one word per line, lines separated by \\n (or \\r\\n) only"
+            )
 
 
 @dataclass(frozen=True)

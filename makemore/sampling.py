@@ -76,10 +76,12 @@ def _chunk(
     rows = torch.arange(n, device=device)  # the names still growing; only they go through the model
     for t in range(steps):
         logits, _ = model(context)  # (len(rows), vocab_size)
-        logits = logits.float() / temperature
+        logits = logits.float()
         if t == 0 and not prefix_ids:
             # an empty name is drawn again: the same as drawing from the rest, renormalised
             logits[:, 0] = -torch.inf
+        # the max subtracted before dividing: a tiny temperature then sends the rest to -inf (greedy), never inf - inf
+        logits = (logits - logits.max(dim=1, keepdim=True).values) / temperature
         if top_k is not None and top_k < logits.shape[1]:
             kth = torch.topk(logits, top_k, dim=1).values[:, -1:]  # (n, 1)
             logits = logits.masked_fill(logits < kth, -torch.inf)

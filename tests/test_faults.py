@@ -17,9 +17,11 @@ import torch
 import yaml
 
 from conftest import ROOT, TINY, compose_config, run_script, write_tiny_words
+from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.config import ConfigError
-from makemore.data import MAX_FILE_BYTES
+from makemore.data import MAX_FILE_BYTES, load_words
 from makemore.rundir import RunDirBusy, hold, release
+from makemore.sampling import sample_batch
 from makemore.trainer import train
 
 TINY = [*TINY, "train.threads=1"]  # the machine is shared: one thread per test run
@@ -392,3 +394,30 @@ def test_a_vocabulary_with_duplicates_is_refused_at_load(tiny_run, tmp_path):
     proc = run_script("sample.py", f"run={path}", check=False)
     one_line_error(proc, f"checkpoint {path}: vocab holds", "more than once")
     assert proc.stdout == ""
+
+
+# --- 6. no silently wrong results ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [1e-6, 1e-40])
+def test_a_tiny_temperature_is_greedy_decoding(tiny_run, temperature):
+    model, vocab, _ = model_from_checkpoint(load_checkpoint(tiny_run / "checkpoints" / "best.pt"))
+    greedy = sample_batch(model, vocab, 4, torch.Generator().manual_seed(0), top_k=1)  # the likeliest character
+    assert len(set(greedy)) == 1 and greedy[0]
+    for seed in (1, 2, 3):
+        names = sample_batch(model, vocab, 50, torch.Generator().manual_seed(seed), temperature=temperature)
+        assert names == greedy[:1] * 50  # every seed: the greedy name, not garbage
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\r"])
+def test_a_line_break_inside_a_word_is_refused_naming_the_line(tmp_path, separator):
+    path = tmp_path / "words.txt"
+    path.write_text("anna\r\nbob\ncar" + separator + "la\n" + "dave\neve\nfred\n", newline="")
+    proc = run_script("train.py", f"data.path={path}", *TINY, f"hydra.run.dir={tmp_path / 'r'}", check=False)
+    one_line_error(proc, f"data.path {path}: line 3 holds U+{ord(separator):04X}", "inside a word")
+
+
+def test_line_breaks_around_a_word_are_whitespace(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_text("anna\r\n\u2028bob\x0c\n\x85carl\n", newline="")
+    assert load_words(path) == ["anna", "bob", "carl"]  # \r\n is a line end; the rest is stripped like spaces

@@ -130,6 +130,13 @@ class TrainConfig:
         _check(ok, "train.device", self.device, "auto, cpu, cuda or cuda:N")
 
 
+SEEDS = "an integer from -2**63 to 2**64 - 1 (what torch.manual_seed takes)"
+
+
+def _seed_ok(seed: int) -> bool:
+    return -(2**63) <= seed < 2**64
+
+
 @dataclass
 class Config:
     seed: int = 1337  # seeds the weights, the minibatches and dropout: same seed, same run, bit for bit
@@ -138,6 +145,9 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self):
+        _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
 
 
 @dataclass
@@ -157,3 +167,4 @@ class SampleConfig:
     def __post_init__(self):
         ok = self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda or cuda:N")
+        _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)

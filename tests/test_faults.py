@@ -421,3 +421,18 @@ def test_line_breaks_around_a_word_are_whitespace(tmp_path):
     path = tmp_path / "words.txt"
     path.write_text("anna\r\n\u2028bob\x0c\n\x85carl\n", newline="")
     assert load_words(path) == ["anna", "bob", "carl"]  # \r\n is a line end; the rest is stripped like spaces
+
+
+# --- 7. beyond the list: values the config types allow but torch or the OS can't take -----------------------------
+
+
+@pytest.mark.parametrize(
+    "script, override, message",
+    [("train.py", "seed=100000000000000000000000", "config key seed=100000000000000000000000 is invalid"),
+     ("sample.py", "seed=-100000000000000000000000", "config key seed=-100000000000000000000000 is invalid"),
+     ("train.py", "train.threads=100000", "config key train.threads=100000 is invalid: this machine has")],
+)  # fmt: skip
+def test_numbers_torch_or_the_os_cannot_take_are_one_line(tmp_path, tiny_run, words_file, script, override, message):
+    where = [f"data.path={words_file}", *TINY, f"hydra.run.dir={tmp_path / 'r'}"] if script == "train.py" else []
+    proc = run_script(script, *where, *([f"run={tiny_run}"] if script == "sample.py" else []), override, check=False)
+    one_line_error(proc, message)

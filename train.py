@@ -15,6 +15,7 @@ Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TI
 A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
 """
 
+import logging
 import os
 import shlex
 import sys
@@ -24,16 +25,19 @@ from pathlib import Path
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
 from makemore.resume import resolve_latest
-from makemore.rundir import RunDir, RunNotFound, run_dir_of
+from makemore.rundir import RunDir, RunNotFound, claim_dir, hold, release, run_dir_of
 from makemore.stops import TrainingInterrupted
+from makemore.sweep import record_failure
 from makemore.trainer import train
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 ConfigStore.instance().store(name="base_config", node=Config)
@@ -53,7 +57,9 @@ def resumed_run_dir(resume: str | None) -> Path | None:
 
 
 if not OmegaConf.has_resolver("resume_dir"):
-    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or fresh))
+    OmegaConf.register_new_resolver(
+        "resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or new_run_dir(fresh))
+    )
     OmegaConf.register_new_resolver(
         "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if resumed_run_dir(resume) else ".hydra"
     )
@@ -71,6 +77,12 @@ def resume_command(run_dir: Path) -> str:
     return shlex.join([*launcher, sys.argv[0], *overrides, f"train.resume={run_dir}"])
 
 
+def new_run_dir(name: str) -> str:
+    """outputs/DATE/TIME, or outputs/DATE/TIME_2, ... when another run started in the same second took it.
+    Under torchrun every rank uses rank 0's name as it is (rank 0's clock, one run)."""
+    return name if distributed.from_env().enabled else claim_dir(name)
+
+
 def resolve_data_path(path: str) -> str:
     """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
     p = Path(path)
@@ -80,19 +92,32 @@ def resolve_data_path(path: str) -> str:
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="config")
-def main(dict_cfg: DictConfig) -> float:
-    cfg: Config = to_dataclass(dict_cfg)
-    cfg.data.path = resolve_data_path(cfg.data.path)
+def main(dict_cfg: DictConfig) -> float | None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    sweeping = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
+        if distributed.from_env().is_main:
+            hold(run_dir)  # one live run per directory (a single run took it already, in cli.RunLock)
+        cfg: Config = to_dataclass(dict_cfg)
+        cfg.data.path = resolve_data_path(cfg.data.path)
         metrics = train(cfg, run_dir, overrides=command_line_keys(HydraConfig.get().overrides.task))
-    except USER_ERRORS as e:
-        fail(str(e))
+    except (*USER_ERRORS, OSError) as e:
+        message = str(e) if not isinstance(e, OSError) else f"{e.filename or run_dir}: {(e.strerror or str(e)).lower()}"
+        if sweeping:  # one bad run doesn't end a sweep
+            return run_failed(run_dir, message)
+        fail(message)  # a full disk or a failing one (OSError) too: the file and what happened, in one line
     except TrainingInterrupted as e:
         fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
     except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
         resumable = RunDir(run_dir).last.is_file()
         fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130)
+    except Exception as e:
+        if not sweeping:
+            raise
+        log.exception("the run failed")  # the traceback goes to the run's train.log
+        return run_failed(run_dir, f"{type(e).__name__}: {e}")
+    finally:
+        release(run_dir)
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 
@@ -101,6 +126,15 @@ def command_line_keys(overrides: list[str]) -> tuple[str, ...]:
     model.name."""
     keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
     return tuple(f"{k}.name" if k in ("model", "embedding") else k for k in keys)
+
+
+def run_failed(run_dir: Path, reason: str) -> None:
+    """A run of a -m sweep failed: say so in one line, record it for the sweep report and let the sweep go on.
+
+    The return value None is no number, so the Optuna sweeper marks the trial failed and asks for the next one."""
+    record_failure(run_dir, reason)
+    print(f"error: {run_dir}: {reason}; the sweep goes on", file=sys.stderr)
+    return None
 
 
 def torchrun_overrides(argv: list[str]) -> list[str]:

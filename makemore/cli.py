@@ -13,13 +13,13 @@ from omegaconf import DictConfig, OmegaConf
 from makemore.checkpoint import CheckpointError
 from makemore.config import ConfigError
 from makemore.data import DataError
-from makemore.rundir import RunNotFound
+from makemore.rundir import RunDirBusy, RunNotFound, hold
 from makemore.sampling import SamplingError
 from makemore.stops import TrainingDiverged
-from makemore.sweep import collect_runs, format_table, write_summary
+from makemore.sweep import collect_failures, collect_runs, format_failures, format_table, write_summary
 
 # errors a person can act on: printed as one line, no traceback
-USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, SamplingError, TrainingDiverged)
+USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
 
 
 def fail(message: str, code: int = 2):
@@ -29,16 +29,29 @@ def fail(message: str, code: int = 2):
 
 
 def to_dataclass(cfg: DictConfig):
-    """The structured config as its dataclass; __post_init__ range checks run here."""
+    """The structured config as its dataclass; __post_init__ range checks run here and raise ConfigError."""
     try:
         return OmegaConf.to_object(cfg)
-    except ConfigError as e:
-        fail(str(e))
+    except ConfigError:
+        raise
     except Exception as e:  # OmegaConf wraps errors raised inside __post_init__
         cause = e.__cause__ or e.__context__
         if isinstance(cause, ConfigError):
-            fail(str(cause))
+            raise cause from None
         raise
+
+
+class RunLock(Callback):
+    """Hydra callback: a single run takes its run directory (rundir.hold) before Hydra writes .hydra/ or train.log
+    into it, so a second process given the same directory is refused before it touches the first run's files."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        if os.environ.get("RANK", "0") != "0":  # under torchrun the ranks share rank 0's directory
+            return
+        try:
+            hold(config.hydra.run.dir)
+        except RunDirBusy as e:
+            fail(str(e))
 
 
 class SweepReport(Callback):
@@ -46,10 +59,15 @@ class SweepReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        rows = collect_runs(sweep_dir)
-        if not rows:
+        rows, failed = collect_runs(sweep_dir), collect_failures(sweep_dir)
+        if not rows and not failed:
             return
-        summary = write_summary(sweep_dir, rows)
+        summary = write_summary(sweep_dir, rows, failed)
+        if failed:
+            total = len(rows) + len(failed)
+            print(f"\n{len(failed)} of {total} runs failed:\n{format_failures(failed)}", file=sys.stderr)
+        if not rows:
+            fail(f"every run of the sweep failed (reasons in {summary})")
         best = rows[0]
         print(
             f"\n{len(rows)} runs in {sweep_dir}, best first:\n{format_table(rows)}\n"

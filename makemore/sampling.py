@@ -69,12 +69,13 @@ def _chunk(
     device = next(model.parameters()).device
     prefix_ids = vocab.encode(prefix)
     # each row: the boundary, then the name so far, cropped to the model's context (it reads no more)
-    history = torch.tensor([[0, *prefix_ids]], device=device).expand(n, -1)[:, -model.block_size :]  # (n, t)
+    history = torch.tensor([[0, *prefix_ids]], device=device).expand(n, -1)  # (n, t)
+    decoder = model.decoder(history)
     steps = max_len - len(prefix_ids)
     drawn = []  # per step, (rows, ids): what the names still growing drew; memory grows with the names
     rows = torch.arange(n, device=device)  # the names still growing; only they go through the model
     for t in range(steps):
-        logits = model.next_logits(history).float()  # (len(rows), vocab_size)
+        logits = decoder.logits().float()  # (len(rows), vocab_size)
         if t == 0 and not prefix_ids:
             # an empty name is drawn again: the same as drawing from the rest, renormalised
             logits[:, 0] = -torch.inf
@@ -89,7 +90,7 @@ def _chunk(
         if not growing.any():
             break
         rows = rows[growing]
-        history = torch.cat([history[growing], nxt[growing, None]], dim=1)[:, -model.block_size :]  # (len(rows), t)
+        decoder.advance(growing, nxt[growing])
     out = torch.zeros(n, len(drawn), dtype=torch.long, device=device)  # (n, longest name + 1), 0 after a name ends
     for t, (rows, nxt) in enumerate(drawn):
         out[rows, t] = nxt

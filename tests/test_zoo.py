@@ -201,3 +201,23 @@ def test_bigram_scaled_init_starts_uniform():
     model = build_model(Config(data=DataConfig(block_size=1), model=ModelConfig(name="bigram")), V)
     _, loss = model(torch.randint(0, V, (32, 1)), torch.randint(0, V, (32,)))
     assert loss.item() == pytest.approx(torch.log(torch.tensor(float(V))).item())
+
+
+def test_the_transformers_key_value_cache_gives_next_logits():
+    """Sampling's KVDecoder against the plain Decoder (next_logits over the whole history), step by step:
+    rows ending, names growing past block_size (the window slides and the cache is filled anew)."""
+    from makemore.models.base import Decoder
+
+    torch.manual_seed(0)
+    cfg = Config(data=DataConfig(block_size=6), model=ModelConfig(name="transformer", n_embd=16, n_head=4, n_layers=2))
+    model = build_model(cfg, vocab_size=27).eval()
+    g = torch.Generator().manual_seed(1)
+    history = torch.cat([torch.zeros(50, 1, dtype=torch.long), torch.randint(1, 27, (50, 2), generator=g)], dim=1)
+    plain, cached = Decoder(model, history), model.decoder(history)
+    for step in range(9):
+        assert torch.allclose(cached.logits(), plain.logits(), atol=1e-5), step
+        keep = torch.rand(len(plain.history), generator=g) > 0.1  # a few names end at each step
+        ids = torch.randint(1, 27, (int(keep.sum()),), generator=g)
+        plain.advance(keep, ids)
+        cached.advance(keep, ids)
+    assert plain.history.shape[1] == 6  # it did slide

@@ -23,9 +23,13 @@ Two kinds, told apart by the class attribute `sequence`:
 Sampling, one call for both kinds:
 
     logits = model.next_logits(history (n, t) int64)   # (n, V): the token after each row
+    decoder = model.decoder(history)                   # the same, incrementally, for a batch of growing names:
+    logits = decoder.logits(); decoder.advance(keep, ids)   # keep: the rows that go on; ids: their new tokens
     every row is ONE boundary token 0 then the characters so far (t >= 1). Window models see it
     left-padded with 0 to block_size (their training contexts start with block_size boundaries),
-    sequence models see its last block_size ids; both crop to the last block_size ids.
+    sequence models see its last block_size ids; both crop to the last block_size ids. A family
+    whose next token can cost less than a whole forward pass over the history (the Transformer's
+    key/value cache) returns its own Decoder from model.decoder; the others get the plain one.
 
 The context length used when data.block_size is not given:
 
@@ -47,7 +51,28 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor 
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
 
 
-class WindowModel(nn.Module):
+class Decoder:
+    """Next-token logits for a batch of growing histories, the plain way: next_logits over the history."""
+
+    def __init__(self, model: nn.Module, history: torch.Tensor):
+        self.model, self.history = model, history[:, -model.block_size :]  # (n, t): no model reads further back
+
+    def logits(self) -> torch.Tensor:
+        return self.model.next_logits(self.history)  # (n, V)
+
+    def advance(self, keep: torch.Tensor, ids: torch.Tensor) -> None:
+        """Drop the rows where keep is False; append ids (one per kept row) to the others."""
+        self.history = torch.cat([self.history[keep], ids[:, None]], dim=1)[:, -self.model.block_size :]
+
+
+class LanguageModel(nn.Module):
+    """What every family shares: the plain Decoder, unless it has a faster one."""
+
+    def decoder(self, history: torch.Tensor) -> Decoder:
+        return Decoder(self, history)
+
+
+class WindowModel(LanguageModel):
     """A model that reads exactly block_size ids and predicts the one after them."""
 
     sequence = False
@@ -62,7 +87,7 @@ class WindowModel(nn.Module):
         return logits
 
 
-class SequenceModel(nn.Module):
+class SequenceModel(LanguageModel):
     """A model that reads up to block_size ids and predicts the next one at every position."""
 
     sequence = True

@@ -17,7 +17,7 @@ from torch import nn
 
 from makemore.config import ModelConfig
 from makemore.embedding import build_embedding, init_table
-from makemore.models.base import SequenceModel, lm_loss
+from makemore.models.base import Decoder, SequenceModel, lm_loss
 
 INIT_STD = 0.02  # GPT-2's weight scale
 
@@ -32,14 +32,21 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(n_embd, n_embd)
         self.resid_dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
+        """cache (sampling only): the keys and values of the positions before x, extended here in place."""
         B, T, C = x.shape
         q, k, v = (
             t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, n_head, T, head size)
             for t in self.qkv(x).split(C, dim=2)
         )
+        causal = True
+        if cache is not None and "k" in cache:  # one new position attends to every cached one and itself
+            assert T == 1, "a filled cache takes one position at a time"
+            k, v, causal = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2), False
+        if cache is not None:
+            cache["k"], cache["v"] = k, v
         p = self.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)  # (B, n_head, T, head size)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=causal)  # (B, n_head, T, head size)
         y = y.transpose(1, 2).reshape(B, T, C)  # the heads side by side again
         return self.resid_dropout(self.proj(y))
 
@@ -59,8 +66,8 @@ class Block(nn.Module):
             nn.Dropout(dropout),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.ln_1(x))
+    def forward(self, x: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x), cache)
         return x + self.mlp(self.ln_2(x))
 
 
@@ -91,11 +98,49 @@ class Transformer(SequenceModel):
             if isinstance(module, nn.Linear) and module.bias is not None:
                 module.bias.zero_()
 
-    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
-        T = idx.shape[1]
-        pos = torch.arange(T, device=idx.device)
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, caches: list[dict] | None = None):
+        """caches (sampling only, see KVDecoder): one per block; idx then holds the positions after the cached ones."""
+        start = caches[0]["k"].shape[2] if caches and "k" in caches[0] else 0
+        pos = torch.arange(start, start + idx.shape[1], device=idx.device)
         x = self.drop(self.embedding(idx) + self.position(pos))  # (B, T, n_embd)
-        for block in self.blocks:
-            x = block(x)
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if caches is None else caches[i])
         logits = self.head(self.ln_f(x))  # (B, T, vocab_size)
         return logits, lm_loss(logits, targets)
+
+    def decoder(self, history: torch.Tensor) -> "KVDecoder":
+        return KVDecoder(self, history)
+
+
+class KVDecoder(Decoder):
+    """Sampling with a key/value cache: each new character runs one position through the blocks, attending
+    to the cached keys and values of the characters before it, instead of the whole name again.
+
+    While a name fits in block_size positions that is exactly next_logits; past it, the window slides and
+    every position would move, so the caches are filled anew from the last block_size ids.
+    """
+
+    def __init__(self, model: "Transformer", history: torch.Tensor):
+        super().__init__(model, history)
+        self._fill()
+
+    @torch.no_grad()
+    def _fill(self) -> None:
+        self.caches = [{} for _ in self.model.blocks]
+        logits, _ = self.model(self.history, caches=self.caches)  # (n, t, V)
+        self._logits = logits[:, -1]
+
+    def logits(self) -> torch.Tensor:
+        return self._logits  # (n, V)
+
+    @torch.no_grad()
+    def advance(self, keep: torch.Tensor, ids: torch.Tensor) -> None:
+        full = self.history.shape[1] == self.model.block_size
+        super().advance(keep, ids)
+        if full:  # the window slides: positions change
+            self._fill()
+            return
+        for cache in self.caches:
+            cache["k"], cache["v"] = cache["k"][keep], cache["v"][keep]
+        logits, _ = self.model(ids[:, None], caches=self.caches)  # (n, 1, V)
+        self._logits = logits[:, -1]

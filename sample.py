@@ -5,6 +5,7 @@
     python sample.py prefix=ka top_k=5 only_new=true
 """
 
+import os
 import sys
 
 import hydra
@@ -15,17 +16,31 @@ from omegaconf import DictConfig
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import SampleConfig
+from makemore.data import Vocab
 from makemore.device import resolve_device
 from makemore.rundir import BEST, LAST, find_checkpoint
-from makemore.sampling import generate
+from makemore.sampling import SamplingError, generate
 
 ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 
 
+def check_stdout_can_show(vocab: Vocab) -> None:
+    """Refuse before printing anything if stdout's encoding (PYTHONIOENCODING, the locale) can't show a character of
+    the model's vocabulary: a name cut off by an encoding error, or silently mangled, is no name."""
+    encoding = sys.stdout.encoding or "utf-8"
+    unshowable = [c for c in vocab.itos[1:] if not c.encode(encoding, errors="ignore")]
+    if unshowable:
+        shown = "".join(unshowable[:10]).encode("ascii", "backslashreplace").decode()
+        raise SamplingError(
+            f"stdout's encoding {encoding} can't show the model's characters {shown}; "
+            "set PYTHONIOENCODING=utf-8 (or a UTF-8 locale, e.g. LANG=C.UTF-8)"
+        )
+
+
 @hydra.main(version_base="1.3", config_path="configs", config_name="sample")
 def main(dict_cfg: DictConfig) -> None:
-    cfg: SampleConfig = to_dataclass(dict_cfg)
     try:
+        cfg: SampleConfig = to_dataclass(dict_cfg)
         path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
         ckpt = load_checkpoint(path)
         model, vocab, _ = model_from_checkpoint(ckpt, source=path)
@@ -44,15 +59,20 @@ def main(dict_cfg: DictConfig) -> None:
             prefix=cfg.prefix,
             max_len=cfg.max_len,
         )
+        check_stdout_can_show(vocab)
         new = 0
         for name in names:
             print(name)
             new += name not in train_words
+        sys.stdout.flush()
     except USER_ERRORS as e:
         fail(str(e))
     except BrokenPipeError:  # `python sample.py | head` closed stdout: not an error
         sys.stderr.close()
         return
+    except OSError as e:  # stdout is a full disk (or /dev/full), or fails otherwise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail again
+        fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the names")
     print(f"{new} of {cfg.num_samples} names are new (not in the training words); from {path}", file=sys.stderr)
 
 

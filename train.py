@@ -16,6 +16,7 @@ A resumed run goes on writing into the directory it resumes (configs/config.yaml
 """
 
 import json
+import logging
 import os
 import shlex
 import sys
@@ -25,16 +26,19 @@ from pathlib import Path
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore import distributed
 from makemore.cli import USER_ERRORS, fail, to_dataclass
 from makemore.config import Config
 from makemore.resume import resolve_latest
-from makemore.rundir import RunDir, RunNotFound, Session, finished_steps, run_dir_of
+from makemore.rundir import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
 from makemore.stops import TrainingInterrupted
+from makemore.sweep import record_failure
 from makemore.trainer import train
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 ConfigStore.instance().store(name="base_config", node=Config)
@@ -54,7 +58,9 @@ def resumed_run_dir(resume: str | None) -> Path | None:
 
 
 if not OmegaConf.has_resolver("resume_dir"):
-    OmegaConf.register_new_resolver("resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or fresh))
+    OmegaConf.register_new_resolver(
+        "resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or new_run_dir(fresh))
+    )
     OmegaConf.register_new_resolver(
         "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if resumed_run_dir(resume) else ".hydra"
     )
@@ -72,6 +78,12 @@ def resume_command(run_dir: Path) -> str:
     return shlex.join([*launcher, sys.argv[0], *overrides, f"train.resume={run_dir}"])
 
 
+def new_run_dir(name: str) -> str:
+    """outputs/DATE/TIME, or outputs/DATE/TIME_2, ... when another run started in the same second took it.
+    Under torchrun every rank uses rank 0's name as it is (rank 0's clock, one run)."""
+    return name if distributed.from_env().enabled else claim_dir(name)
+
+
 def resolve_data_path(path: str) -> str:
     """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
     p = Path(path)
@@ -81,38 +93,52 @@ def resolve_data_path(path: str) -> str:
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="config")
-def main(dict_cfg: DictConfig) -> float:
+def main(dict_cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     session = Session.start(run_dir, hydra_cfg.output_subdir)
     try:
-        return run(dict_cfg, run_dir, session)
+        return run(dict_cfg, run_dir, session, sweeping=hydra_cfg.mode == RunMode.MULTIRUN)
     except SystemExit as e:
+        release(run_dir)
         if e.code == 2:  # refused (bad config, bad data, nothing to resume): leave no trace of this session
             session.take_back()
         raise
+    finally:
+        release(run_dir)
 
 
-def run(dict_cfg: DictConfig, run_dir: Path, session: Session) -> float:
-    cfg: Config = to_dataclass(dict_cfg)
-    cfg.data.path = resolve_data_path(cfg.data.path)
-    resumed = resumed_run_dir(cfg.train.resume)
-    done = finished_steps(resumed, cfg.train.max_steps)
-    if done is not None:  # nothing to train: say so, without re-evaluating or another event file
-        session.take_back()
-        metrics = json.loads(RunDir(resumed).metrics.read_text())
-        print(f"{resumed} already finished its {done} steps (val {metrics['val_loss']:.4f}); nothing to resume. "
-              f"Raise train.max_steps to train it further.", file=sys.stderr)  # fmt: skip
-        return metrics["val_loss"]
+def run(dict_cfg: DictConfig, run_dir: Path, session: Session, sweeping: bool) -> float | None:
+    """Train; in a -m sweep a failed run is recorded and returns None, so that the sweep goes on."""
     try:
+        if distributed.from_env().is_main:
+            hold(run_dir)  # one live run per directory (a single run took it already, in cli.RunLock)
+        cfg: Config = to_dataclass(dict_cfg)
+        cfg.data.path = resolve_data_path(cfg.data.path)
+        resumed = resumed_run_dir(cfg.train.resume)
+        done = finished_steps(resumed, cfg.train.max_steps)
+        if done is not None:  # nothing to train: say so, without re-evaluating or another event file
+            session.take_back()
+            metrics = json.loads(RunDir(resumed).metrics.read_text())
+            print(f"{resumed} already finished its {done} steps (val {metrics['val_loss']:.4f}); nothing to resume. "
+                  f"Raise train.max_steps to train it further.", file=sys.stderr)  # fmt: skip
+            return metrics["val_loss"]
         metrics = train(cfg, run_dir, overrides=command_line_keys(HydraConfig.get().overrides.task))
-    except USER_ERRORS as e:
-        fail(str(e))
+    except (*USER_ERRORS, OSError) as e:
+        message = str(e) if not isinstance(e, OSError) else f"{e.filename or run_dir}: {(e.strerror or str(e)).lower()}"
+        if sweeping:  # one bad run doesn't end a sweep
+            return run_failed(run_dir, message)
+        fail(message)  # a full disk or a failing one (OSError) too: the file and what happened, in one line
     except TrainingInterrupted as e:
         fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code, prefix="")
     except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
         resumable = RunDir(run_dir).last.is_file()
         fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130, prefix="")
+    except Exception as e:
+        if not sweeping:
+            raise
+        log.exception("the run failed")  # the traceback goes to the run's train.log
+        return run_failed(run_dir, f"{type(e).__name__}: {e}")
     return metrics["val_loss"]  # what a sweeper (e.g. Optuna) minimises
 
 
@@ -121,6 +147,15 @@ def command_line_keys(overrides: list[str]) -> tuple[str, ...]:
     model.name."""
     keys = [o.split("=", 1)[0].lstrip("+~") for o in overrides]
     return tuple(f"{k}.name" if k in ("model", "embedding") else k for k in keys)
+
+
+def run_failed(run_dir: Path, reason: str) -> None:
+    """A run of a -m sweep failed: say so in one line, record it for the sweep report and let the sweep go on.
+
+    The return value None is no number, so the Optuna sweeper marks the trial failed and asks for the next one."""
+    record_failure(run_dir, reason)
+    print(f"error: {run_dir}: {reason}; the sweep goes on", file=sys.stderr)
+    return None
 
 
 def torchrun_overrides(argv: list[str]) -> list[str]:

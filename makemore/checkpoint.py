@@ -21,11 +21,13 @@ CheckpointWriter writes a run's best.pt and last.pt.
 """
 
 import dataclasses
+import io
 import math
 import os
 import pickle
 import tempfile
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -50,15 +52,18 @@ class CheckpointError(ValueError):
 def save_checkpoint(path: Path, **fields) -> None:
     """Write atomically: a temporary file in the same folder, flushed, then renamed over `path`.
 
-    A process killed at any instant leaves either the old checkpoint or the new one, never half of one.
+    A process killed at any instant leaves either the old checkpoint or the new one, never half of one. The bytes are
+    made in memory first, so a full disk is an OSError with its errno (torch's own writer would hide it).
     """
     missing = set(KEYS + RESUME_KEYS) - set(fields) - {"format"}
     assert not missing, f"save_checkpoint needs {sorted(missing)}"
+    buffer = io.BytesIO()
+    torch.save({**fields, "format": CHECKPOINT_FORMAT}, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save({**fields, "format": CHECKPOINT_FORMAT}, f)
+            f.write(buffer.getbuffer())
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -90,7 +95,14 @@ class CheckpointWriter:
         path = self.run.checkpoints / name
         if self.writes:
             model, optimizer = self.model.state_dict(), self.optimizer.state_dict()
-            save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
+            try:
+                save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
+            except OSError as e:  # a full disk, a quota, a file-size limit, a read-only or failing disk
+                kept = ", ".join(f"{p} (step {s})" for p, s in self.kept.items() if p != path or p.is_file())
+                raise CheckpointError(
+                    f"{path}: {(e.strerror or str(e)).lower()} while saving step {step}; "
+                    + (f"the last good checkpoints are kept: {kept}" if kept else "no checkpoint was written")
+                ) from None
         self.kept[path] = step
         return path
 
@@ -100,10 +112,14 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: no such file")
-    if not zipfile.is_zipfile(path):  # torch.save writes a zip: a text file or a truncated save is not one
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; anything else is no checkpoint, not a threat
+        with path.open("rb") as f:
+            truncated = f.read(4) == b"PK\x03\x04"  # a zip's first bytes without its end
+        if truncated:
+            raise CheckpointError(f"checkpoint {path}: not a readable PyTorch file (truncated or corrupt?)")
         raise CheckpointError(
-            f"checkpoint {path}: not a checkpoint (not a PyTorch file: another kind of file, truncated or corrupt?); "
-            f"train.py writes RUN/checkpoints/best.pt and last.pt"
+            f"checkpoint {path}: not a checkpoint (not a file torch.save wrote); "
+            "pass a run directory or the checkpoints/best.pt or last.pt that train.py wrote"
         )
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
@@ -124,7 +140,26 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     missing = [k for k in KEYS if k not in ckpt]
     if missing:
         raise CheckpointError(f"checkpoint {path}: incomplete, missing {', '.join(missing)}")
+    check_contents(ckpt, path)
     return ckpt
+
+
+def check_contents(ckpt: dict, path: Path) -> None:
+    """Refuse what would load but sample garbage: non-finite weights, a vocabulary that isn't one token per id."""
+    model = ckpt["model"] if isinstance(ckpt["model"], dict) else {}
+    bad = [name for name, t in model.items() if isinstance(t, torch.Tensor) and t.is_floating_point()
+           and not torch.isfinite(t).all()]  # fmt: skip
+    if bad:
+        raise CheckpointError(f"checkpoint {path}: weights {', '.join(bad[:3])} hold NaN or infinite values")
+    vocab = ckpt["vocab"]
+    if not (isinstance(vocab, (list, tuple)) and vocab and all(isinstance(t, str) and t for t in vocab)):
+        raise CheckpointError(f"checkpoint {path}: vocab is not a list of token strings")
+    repeated = sorted(t for t, n in Counter(vocab).items() if n > 1)
+    if repeated:
+        raise CheckpointError(f"checkpoint {path}: vocab holds {', '.join(map(repr, repeated))} more than once")
+    longer = [t for t in vocab[1:] if len(t) != 1]
+    if longer:
+        raise CheckpointError(f"checkpoint {path}: vocab entry {longer[0]!r} is not one character (only vocab[0] is)")
 
 
 def config_from_dict(d: dict) -> Config:

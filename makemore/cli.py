@@ -7,6 +7,7 @@ import dataclasses
 import difflib
 import os
 import sys
+import time
 from pathlib import Path
 
 from hydra.experimental.callback import Callback
@@ -15,19 +16,24 @@ from omegaconf import DictConfig, OmegaConf
 from makemore.checkpoint import CheckpointError
 from makemore.config import ConfigError
 from makemore.data import DataError
-from makemore.rundir import RunNotFound
+from makemore.rundir import RunDirBusy, RunNotFound, hold
 from makemore.sampling import SamplingError
 from makemore.stops import TrainingDiverged
-from makemore.sweep import collect_runs, format_table, write_summary
+from makemore.sweep import collect_failures, collect_runs, format_failures, format_table, write_summary
 
 # errors a person can act on: printed as one line, no traceback
-USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, SamplingError, TrainingDiverged)
+USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
+
+
+RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an error rank 0 reports too
 
 
 def fail(message: str, code: int = 2, prefix: str = "error: "):
     """Exit with one line on stderr; prefix="" for what the user asked for (Ctrl-C), which is no error."""
     if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for all
         print(f"{prefix}{message}", file=sys.stderr)
+    else:  # torchrun stops every rank as soon as one exits: give rank 0 the moment it needs to say why
+        time.sleep(RANK_0_GRACE)
     sys.exit(code)
 
 
@@ -55,22 +61,35 @@ def refuse_unknown_keys(cfg: DictConfig) -> None:
     for key, known in unknown_keys(cfg, schema):
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
         hint = f"did you mean {close[0]}?" if close else f"known keys here: {', '.join(known)}"
-        fail(f"unknown config key {key} (not in makemore/config.py); {hint}")
+        raise ConfigError(f"unknown config key {key} (not in makemore/config.py); {hint}")
 
 
 def to_dataclass(cfg: DictConfig):
     """The structured config as its dataclass, after refusing keys it does not declare; __post_init__ range
-    checks run here."""
+    checks run here and raise ConfigError."""
     refuse_unknown_keys(cfg)
     try:
         return OmegaConf.to_object(cfg)
-    except ConfigError as e:
-        fail(str(e))
+    except ConfigError:
+        raise
     except Exception as e:  # OmegaConf wraps errors raised inside __post_init__
         cause = e.__cause__ or e.__context__
         if isinstance(cause, ConfigError):
-            fail(str(cause))
+            raise cause from None
         raise
+
+
+class RunLock(Callback):
+    """Hydra callback: a single run takes its run directory (rundir.hold) before Hydra writes .hydra/ or train.log
+    into it, so a second process given the same directory is refused before it touches the first run's files."""
+
+    def on_run_start(self, config: DictConfig, **kwargs) -> None:
+        if os.environ.get("RANK", "0") != "0":  # under torchrun the ranks share rank 0's directory
+            return
+        try:
+            hold(config.hydra.run.dir)
+        except RunDirBusy as e:
+            fail(str(e))
 
 
 class SweepReport(Callback):
@@ -78,10 +97,15 @@ class SweepReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        rows = collect_runs(sweep_dir)
-        if not rows:
+        rows, failed = collect_runs(sweep_dir), collect_failures(sweep_dir)
+        if not rows and not failed:
             return
-        summary = write_summary(sweep_dir, rows)
+        summary = write_summary(sweep_dir, rows, failed)
+        if failed:
+            total = len(rows) + len(failed)
+            print(f"\n{len(failed)} of {total} runs failed:\n{format_failures(failed)}", file=sys.stderr)
+        if not rows:
+            fail(f"every run of the sweep failed (reasons in {summary})")
         best = rows[0]
         print(
             f"\n{len(rows)} runs in {sweep_dir}, best first:\n{format_table(rows)}\n"

@@ -152,6 +152,13 @@ class TrainConfig:
                "no train.init_from with train.resume (a resumed run has its weights already)")  # fmt: skip
 
 
+SEEDS = "an integer from -2**63 to 2**64 - 1 (what torch.manual_seed takes)"
+
+
+def _seed_ok(seed: int) -> bool:
+    return -(2**63) <= seed < 2**64
+
+
 @dataclass
 class Config:
     seed: int = 1337  # seeds the weights, the minibatches and dropout: same seed, same run, bit for bit
@@ -164,6 +171,7 @@ class Config:
     def __post_init__(self):
         timed = self.optim.schedule_over != "time" or self.train.max_time is not None
         _check(timed, "optim.schedule_over", self.optim.schedule_over, "steps when train.max_time is null")
+        _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
 
 
 @dataclass
@@ -183,3 +191,4 @@ class SampleConfig:
     def __post_init__(self):
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
+        _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)

@@ -12,7 +12,9 @@ With block_size=3 the word "emma" becomes five examples (the boundary token show
 """
 
 import logging
+import os
 import random
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 BOUNDARY = "."  # how the boundary token (id 0) is shown, unless the words use "." themselves
 BOUNDARY_FALLBACKS = ("<.>", "<eos>", "<boundary>")  # longer than one character: can't clash with a real one
 MAX_WORD_LEN = 1000  # characters; a longer line means the file is not one word per line (and costs GBs of contexts)
+MAX_FILE_BYTES = 2 * 2**30  # 2 GiB: ~200 million words, far beyond a character model's needs, read whole into memory
 
 
 class DataError(ValueError):
@@ -40,17 +43,27 @@ def load_words(path: str | Path) -> list[str]:
         raise DataError(f"data.path {path}: no such file")
     if path.is_dir():
         raise DataError(f"data.path {path}: is a directory, expected a text file with one word per line")
+    if not path.is_file():  # a pipe or a device would be read until memory or patience runs out
+        raise DataError(f"data.path {path}: is not a regular file (a pipe, socket or device?); put the words in a file")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            too_big = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES
+            raw = b"" if too_big else f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
     except OSError as e:
         raise DataError(f"data.path {path}: cannot be read ({e.strerror})") from None
+    if too_big or len(raw) > MAX_FILE_BYTES:
+        raise DataError(
+            f"data.path {path}: is bigger than {MAX_FILE_BYTES / 2**30:.0f} GiB, the most a word file may have; "
+            "use a sample of its words"
+        )
     if b"\x00" in raw:
         raise DataError(f"data.path {path}: looks like a binary file (it has NUL bytes), expected UTF-8 text")
     try:
         text = raw.decode("utf-8-sig")  # -sig: a byte-order mark from Windows editors is not a character
     except UnicodeDecodeError as e:
         raise DataError(f"data.path {path}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
-    words = [unicodedata.normalize("NFC", line.strip()) for line in text.splitlines()]
+    words = [unicodedata.normalize("NFC", line.strip()) for line in text.split("\n")]  # \r\n: strip() takes the \r
+    check_no_line_breaks(words, path)
     longest = max(range(len(words)), key=lambda i: len(words[i]), default=None)
     if longest is not None and len(words[longest]) > MAX_WORD_LEN:
         raise DataError(
@@ -61,6 +74,23 @@ def load_words(path: str | Path) -> list[str]:
     if not words:
         raise DataError(f"data.path {path}: has no words (it is empty or blank)")
     return words
+
+
+# what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning
+LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def check_no_line_breaks(words: list[str], path: Path) -> None:
+    """Lines are split on \n only: another line break left inside a word (after stripping) is refused, by line."""
+    for i, word in enumerate(words):
+        found = LINE_BREAKS.search(word)
+        if found:
+            char = found.group()
+            name = unicodedata.name(char, "a control character")
+            raise DataError(
+                f"data.path {path}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
+                "expected one word per line, lines separated by \\n (or \\r\\n) only"
+            )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@
     dtype = accumulator_dtype(device)                      # float64, except where the device has none (mps)
 """
 
+import os
+
 import torch
 
 from makemore.config import ConfigError
@@ -36,6 +38,12 @@ def resolve_device(name: str, key: str) -> torch.device:
 
 def choose_threads(threads: int, params: int, rows_per_step: int) -> int:
     """train.threads, or for 0 (auto) the count that suits a model of this size: 1 for small work, else one per core."""
+    cores = os.cpu_count() or 1
+    if threads > 4 * cores:  # far past any gain, and soon past what the OS lets a process start
+        raise ConfigError(
+            f"config key train.threads={threads} is invalid: this machine has {cores} cores; "
+            f"expected 0 (auto) to {4 * cores}"
+        )
     if threads:
         return threads
     if params * rows_per_step < ONE_THREAD_BELOW:

@@ -21,7 +21,8 @@ class LookupEmbedding(nn.Module):
     def __init__(self, vocab_size: int, n_embd: int):
         super().__init__()
         self.vocab_size, self.n_embd = vocab_size, n_embd
-        self.lookup = nn.utils.skip_init(nn.Embedding, vocab_size, n_embd)  # init_table draws the weights
+        # init_table draws the weights; on torch's default device, so that a model can be sized on "meta"
+        self.lookup = nn.utils.skip_init(nn.Embedding, vocab_size, n_embd, device=torch.get_default_device())
 
     @property
     def table(self) -> torch.Tensor:
@@ -37,7 +38,8 @@ class OneHotEmbedding(nn.Module):
     def __init__(self, vocab_size: int, n_embd: int):
         super().__init__()
         self.vocab_size, self.n_embd = vocab_size, n_embd
-        self.proj = nn.utils.skip_init(nn.Linear, vocab_size, n_embd, bias=False)  # weight: (n_embd, vocab_size)
+        here = torch.get_default_device()
+        self.proj = nn.utils.skip_init(nn.Linear, vocab_size, n_embd, bias=False, device=here)  # (n_embd, vocab_size)
         # ids compared against 0..vocab_size-1 make the one-hot rows in one op; F.one_hot also
         # checks the ids' range on every call, which costs more than the matmul at these sizes
         self.register_buffer("ids", torch.arange(vocab_size), persistent=False)

@@ -15,6 +15,7 @@ optim.schedule_over=time: there the learning rate follows the clock, which no ch
 best_step (the step of best.pt) lets train.patience count on across sessions.
 """
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ from makemore.loss_window import LossWindow
 from makemore.rundir import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
 
 LATEST = "latest"  # train.resume=latest: the newest unfinished run
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,13 +56,33 @@ MAY_CHANGE = (
 
 
 def load_resumable(resume: str | Path) -> tuple[dict, Path]:
-    """The checkpoint `train.resume` means (a .pt file, a run directory's last.pt, or latest), checked to hold
-    RESUME_KEYS."""
-    path = find_checkpoint(resolve_latest(resume), prefer=(LAST,), key="train.resume")
-    ckpt = load_checkpoint(path)
+    """The checkpoint `train.resume` means (a .pt file, latest, or a run directory's newest intact checkpoint:
+    last.pt, or best.pt if last.pt is missing or unreadable), checked to hold RESUME_KEYS."""
+    resume = resolve_latest(resume)
+    if Path(resume).is_dir():
+        ckpt, path = newest_intact(RunDir(Path(resume)))
+    else:
+        path = find_checkpoint(resume, prefer=(LAST,), key="train.resume")
+        ckpt = load_checkpoint(path)
     missing = [k for k in RESUME_KEYS if k not in ckpt]
     if missing:
         raise CheckpointError(f"train.resume={path}: written without {', '.join(missing)}, can't resume")
+    return ckpt, path
+
+
+def newest_intact(run: RunDir) -> tuple[dict, Path]:
+    """The run's checkpoint at the latest step that opens (a full disk can leave best.pt without a last.pt)."""
+    found, problems = [], []
+    for path in (run.last, run.best):
+        try:
+            found.append((load_checkpoint(path), path))
+        except CheckpointError as e:
+            problems.append(str(e))
+    if not found:
+        raise CheckpointError(f"train.resume={run.path}: nothing to resume: {'; '.join(problems)}")
+    ckpt, path = max(found, key=lambda pair: pair[0]["step"])
+    if path != run.last:
+        log.warning(f"{problems[0]}: resuming from {path} (step {ckpt['step']})")
     return ckpt, path
 
 

@@ -8,9 +8,17 @@
         checkpoints/last.pt               the latest evaluation, interruption or the end: what train.resume reads
         metrics.json                      the final model's losses
         train.log                         the log lines of every session (Hydra's job log)
+        failed.json                       a -m sweep's run that failed: the reason (makemore/sweep.py)
+        .lock                             held (flock) by the live run that owns the directory, with its PID
+
+An automatic run directory is claimed with mkdir, so two runs started in the same second get
+outputs/DATE/TIME and outputs/DATE/TIME_2 (see claim_dir).
 """
 
+import errno
+import fcntl
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +29,10 @@ ROOTS = ("outputs", "multirun")  # where train.py puts runs, relative to where i
 
 class RunNotFound(ValueError):
     """A run argument that names no run or checkpoint; the message names the argument."""
+
+
+class RunDirBusy(ValueError):
+    """A run directory that another live process is training in; the message names it and the PID."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,67 @@ class RunDir:
     @property
     def projector_config(self) -> Path:
         return Path(self.path) / "projector_config.pbtxt"
+
+    @property
+    def lock_file(self) -> Path:
+        return Path(self.path) / ".lock"
+
+
+_claimed: dict[str, str] = {}  # automatic name -> the directory this process claimed for it
+_held: dict[Path, int] = {}  # run directories this process holds -> the locked file descriptor
+
+
+def claim_dir(name: str) -> str:
+    """A directory of its own for a new run: `name` itself, or name_2, name_3, ... if another run took it.
+
+    mkdir either creates or fails, atomically, so two processes can never claim the same name. The answer is
+    remembered: Hydra resolves hydra.run.dir more than once.
+    """
+    if name not in _claimed:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 10_000):
+            candidate = name if n == 1 else f"{name}_{n}"
+            try:
+                os.mkdir(candidate)
+            except FileExistsError:
+                continue
+            _claimed[name] = candidate
+            break
+    return _claimed[name]
+
+
+def hold(run_dir: str | Path) -> None:
+    """Make run_dir this live process's own, or raise RunDirBusy naming the process that has it.
+
+    An flock on run_dir/.lock: the kernel lets it go when the process ends in any way (kill -9 included), so a
+    crashed run never leaves its directory stuck. Holding it twice from one process is a no-op.
+    """
+    run = RunDir(Path(run_dir).resolve())
+    if run.path in _held:
+        return
+    run.path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        owner = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        if e.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        raise RunDirBusy(
+            f"run directory {run_dir} is in use by a live run (PID {owner}); wait for it to end, "
+            "or give this run a directory of its own (hydra.run.dir=...)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    _held[run.path] = fd
+
+
+def release(run_dir: str | Path) -> None:
+    """Let run_dir go (a -m sweep's runs share one process: each lets its directory go when it ends)."""
+    fd = _held.pop(Path(run_dir).resolve(), None)
+    if fd is not None:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -85,7 +158,7 @@ class Session:
                 with self.run.log.open("r+b") as f:
                     f.truncate(self.log_size)
             return
-        if path.is_dir() and {p.name for p in path.iterdir()} <= {".hydra", self.run.log.name}:
+        if path.is_dir() and {p.name for p in path.iterdir()} <= {".hydra", self.run.log.name, self.run.lock_file.name}:
             shutil.rmtree(path, ignore_errors=True)
             for parent in (path.parent, path.parent.parent):  # outputs/DATE/ and outputs/, if made for it alone
                 if parent.is_dir() and not any(parent.iterdir()):
@@ -133,7 +206,7 @@ def run_dir_of(checkpoint: str | Path | None) -> Path | None:
     if not checkpoint:
         return None
     path = Path(checkpoint)
-    if path.is_dir() and RunDir(path).last.is_file():
+    if path.is_dir() and (RunDir(path).last.is_file() or RunDir(path).best.is_file()):
         return path
     if path.is_file() and path.parent.name == "checkpoints":
         return path.parent.parent

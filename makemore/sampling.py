@@ -18,7 +18,9 @@ from torch import nn
 from makemore.data import Vocab
 
 CHUNK = 8192  # names generated together; bounds memory whatever num_samples is
-MAX_ROUNDS = 1000  # only_new: chunks drawn before giving up on finding enough new names
+CHUNK_CELLS = CHUNK * 32  # names x characters of one chunk at most: fewer names at once for a long max_len
+MAX_ROUNDS = 100  # only_new: chunks drawn before giving up on finding enough new names
+MAX_FRUITLESS = 5  # only_new: chunks in a row without a single new name before giving up
 
 
 class SamplingError(ValueError):
@@ -70,23 +72,28 @@ def _chunk(
     history = torch.tensor([[0, *prefix_ids]], device=device).expand(n, -1)  # (n, t)
     decoder = model.decoder(history)
     steps = max_len - len(prefix_ids)
-    out = torch.zeros(n, steps, dtype=torch.long, device=device)  # (n, steps), 0 after a name ends
+    drawn = []  # per step, (rows, ids): what the names still growing drew; memory grows with the names
     rows = torch.arange(n, device=device)  # the names still growing; only they go through the model
     for t in range(steps):
-        logits = decoder.logits().float() / temperature  # (len(rows), vocab_size)
+        logits = decoder.logits().float()  # (len(rows), vocab_size)
         if t == 0 and not prefix_ids:
             # an empty name is drawn again: the same as drawing from the rest, renormalised
             logits[:, 0] = -torch.inf
+        # the max subtracted before dividing: a tiny temperature then sends the rest to -inf (greedy), never inf - inf
+        logits = (logits - logits.max(dim=1, keepdim=True).values) / temperature
         if top_k is not None and top_k < logits.shape[1]:
             kth = torch.topk(logits, top_k, dim=1).values[:, -1:]  # (n, 1)
             logits = logits.masked_fill(logits < kth, -torch.inf)
         nxt = draw(logits, generator)  # (len(rows),)
-        out[rows, t] = nxt
+        drawn.append((rows, nxt))
         growing = nxt != 0  # a boundary ends the name
         if not growing.any():
             break
         rows = rows[growing]
         decoder.advance(growing, nxt[growing])
+    out = torch.zeros(n, len(drawn), dtype=torch.long, device=device)  # (n, longest name + 1), 0 after a name ends
+    for t, (rows, nxt) in enumerate(drawn):
+        out[rows, t] = nxt
     names = []
     for row in out.tolist():
         end = row.index(0) if 0 in row else len(row)
@@ -125,16 +132,19 @@ def generate(
 
 
 def _generate(model, vocab, n, generator, exclude, options) -> Iterator[str]:
-    left, rounds = n, 0
+    chunk = max(1, min(CHUNK, CHUNK_CELLS // options.get("max_len", 32)))  # bounded memory whatever max_len is
+    left, rounds, fruitless, drawn = n, 0, 0, 0
     while left > 0:
-        rounds += 1
-        if exclude is not None and rounds > MAX_ROUNDS:
+        if exclude is not None and (rounds == MAX_ROUNDS or fruitless == MAX_FRUITLESS):
             raise SamplingError(
-                f"only_new: found {n - left} of {n} new names in {MAX_ROUNDS} rounds; "
-                "ask for fewer, raise temperature or drop prefix"
+                f"only_new: found {n - left} of {n} new names in {drawn:,} draws (the model mostly makes its "
+                "training words); ask for fewer, raise temperature or drop prefix"
             )
-        size = CHUNK if exclude is not None else min(CHUNK, left)
+        rounds += 1
+        size = chunk if exclude is not None else min(chunk, left)
         batch = _chunk(model, vocab, size, generator, **options)
+        drawn += size
+        found = left
         for name in batch:
             if exclude is not None and name in exclude:
                 continue
@@ -142,3 +152,4 @@ def _generate(model, vocab, n, generator, exclude, options) -> Iterator[str]:
             left -= 1
             if left == 0:
                 return
+        fruitless = fruitless + 1 if left == found else 0

@@ -37,6 +37,7 @@ from makemore.device import choose_threads, resolve_device
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
 from makemore.loss_window import LossWindow
+from makemore.memory import check_fits
 from makemore.models import block_size_for, build_model, count_params
 from makemore.optim import build_optimizer, lr_at
 from makemore.resume import Progress
@@ -78,6 +79,7 @@ def prepare(cfg: Config, run_dir: Path, overrides: tuple[str, ...] = ()) -> "Tra
     torch.manual_seed(cfg.seed)  # the weights and dropout
     corpus = load_corpus(cfg.data)
     cfg.data.block_size = block_size_for(cfg, corpus.longest_word)  # null: the model's own context length
+    check_fits(cfg, corpus, device)  # before anything big is allocated
     model = build_model(cfg, len(corpus.vocab))
     if source:
         finetune.copy_weights(model, source[0], corpus.vocab, cfg)
@@ -90,6 +92,15 @@ def prepare(cfg: Config, run_dir: Path, overrides: tuple[str, ...] = ()) -> "Tra
     if resumed is not None:
         trainer.resume_from(*resumed)
     return trainer
+
+
+def compile_failed(e: Exception) -> ConfigError:
+    """torch.compile failed on the first step: most often there is no working C++ compiler (CXX, g++)."""
+    first = (str(e).strip().splitlines() or [""])[0][:300]
+    return ConfigError(
+        f"config key train.compile=True failed: torch.compile could not build the first training step "
+        f"({type(e).__name__}: {first}); it needs a working C++ compiler (CXX, g++): use train.compile=false"
+    )
 
 
 class Trainer:
@@ -163,6 +174,15 @@ class Trainer:
         return metrics
 
     def loop(self) -> None:
+        first = self.progress.step
+        try:
+            self._loop()
+        except Exception as e:
+            if self.cfg.train.compile and self.progress.step == first:  # torch.compile builds in the first step
+                raise compile_failed(e) from None
+            raise
+
+    def _loop(self) -> None:
         cfg, progress = self.cfg.train, self.progress
         self.model.train()
         self.parameters = list(self.model.parameters())

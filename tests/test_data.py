@@ -113,10 +113,10 @@ def test_load_words_names_an_unreadable_file(tmp_path, monkeypatch):
     path = tmp_path / "locked.txt"
     path.write_text("anna\n")
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # chmod 000 can't stop root, who runs CI here
+    monkeypatch.setattr(Path, "open", refuse)  # chmod 000 can't stop root, who runs CI here
     with pytest.raises(DataError, match="cannot be read \\(Permission denied\\)") as err:
         load_words(path)
     assert str(path) in str(err.value)

@@ -57,4 +57,4 @@ def test_refused_and_finished_resumes_leave_the_run_as_it_was(tmp_path, words_fi
 def test_sampling_a_text_file_says_it_is_not_a_checkpoint(tmp_path, words_file):
     proc = run_script("sample.py", f"run={words_file}", cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"error: checkpoint {words_file}: not a checkpoint (not a PyTorch file")
+    assert proc.stderr.startswith(f"error: checkpoint {words_file}: not a checkpoint (not a file torch.save wrote")

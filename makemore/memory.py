@@ -1,0 +1,124 @@
+"""Will the run fit? Its memory, estimated before anything is allocated, against what the machine has.
+
+    check_fits(cfg, corpus, device)   # ConfigError naming the key to shrink and the largest value that fits
+
+The model is built on torch's "meta" device (shapes, no storage) and run once there on one row, so the
+estimate holds for any model of the zoo:
+    parameters   4 bytes each, x4: weights, gradients and AdamW's two moments (an upper bound for SGD)
+    activations  every module's output per row, for a training minibatch (x2: backward keeps them and their
+                 gradients) or an evaluation chunk, whichever is bigger
+    examples     the (context, next id) pairs of every split, int64, x2 for build_contexts' intermediates
+against what is free: MemAvailable (/proc/meminfo) and the address-space limit (ulimit -v) on the CPU, the
+GPU's free memory on CUDA. Where neither is known nothing is refused.
+"""
+
+import copy
+import resource
+from pathlib import Path
+
+import torch
+
+from makemore.config import Config, ConfigError, ModelConfig, TrainConfig
+from makemore.data import Corpus
+from makemore.evaluation import EVAL_CHUNK
+from makemore.models import build_model, count_params
+
+GB = 2**30
+# the keys that size a run, with their defaults: the one furthest above its default is the one to shrink
+SIZE_KEYS = {
+    "model.n_hidden": ModelConfig.n_hidden,
+    "model.n_embd": ModelConfig.n_embd,
+    "model.n_layers": ModelConfig.n_layers,
+    "train.batch_size": TrainConfig.batch_size,
+    "data.block_size": 5,  # null by default (the model's own); 5 is the mlp's
+}
+
+
+def available_bytes(device: torch.device) -> tuple[int, str] | None:
+    """The bytes this process may still allocate on `device`, and where that number comes from."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0], "free on the GPU"
+    found = []
+    meminfo = Path("/proc/meminfo")
+    if meminfo.is_file():
+        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines() if ":" in line)
+        if "MemAvailable" in fields:
+            found.append((int(fields["MemAvailable"].split()[0]) * 1024, "available (MemAvailable)"))
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    status = Path("/proc/self/status")
+    if limit != resource.RLIM_INFINITY and status.is_file():
+        vm_size = next(line for line in status.read_text().splitlines() if line.startswith("VmSize"))
+        used = int(vm_size.split()[1]) * 1024
+        found.append((max(limit - used, 0), "left under the address-space limit (ulimit -v)"))
+    return min(found) if found else None
+
+
+def estimate(cfg: Config, corpus: Corpus) -> dict[str, int]:
+    """Bytes the run needs: {"parameters", "activations", "examples"}; raises ConfigError for a model it can't build."""
+    with torch.device("meta"):
+        model = build_model(cfg, len(corpus.vocab)).eval()  # eval: BatchNorm takes one row; the shapes are the same
+        per_row = []
+        hooks = [m.register_forward_hook(lambda m, i, out: per_row.append(_numel(out))) for m in model.modules()]
+        model(torch.zeros(1, model.block_size, dtype=torch.long))  # one row: a context, or a whole word
+    for hook in hooks:
+        hook.remove()
+    words = [w for split in corpus.splits.values() for w in split]
+    val = corpus.splits["val"]
+    if model.sequence:  # X and Y: one row of block_size ids per word
+        examples, val_rows = 2 * 8 * len(words) * model.block_size, len(val)
+    else:  # X (block_size ids) and Y per character and closing boundary, x2 for build_contexts' intermediates
+        examples = 2 * 8 * (sum(map(len, words)) + len(words)) * (model.block_size + 1)
+        val_rows = sum(map(len, val)) + len(val)
+    rows = max(2 * cfg.train.batch_size, min(EVAL_CHUNK, val_rows))
+    return {"parameters": 4 * 4 * count_params(model), "activations": 4 * sum(per_row) * rows, "examples": examples}
+
+
+def _numel(out) -> int:
+    if isinstance(out, torch.Tensor):
+        return out.numel()
+    return sum(_numel(o) for o in out) if isinstance(out, (tuple, list)) else 0
+
+
+def check_fits(cfg: Config, corpus: Corpus, device: torch.device) -> None:
+    """Refuse, before anything is allocated, a run that can't fit: one line naming the key and a value that fits."""
+    free = available_bytes(device)
+    if free is None:
+        return
+    budget, where = free
+    need = estimate(cfg, corpus)
+    if sum(need.values()) <= budget:
+        return
+    key = max(SIZE_KEYS, key=lambda k: _get(cfg, k) / SIZE_KEYS[k])
+    fits = largest_fitting(cfg, corpus, key, budget)
+    parts = ", ".join(f"{name} {b / GB:,.1f}" for name, b in need.items())
+    advice = f"{key}={fits} or less would fit" if fits else "a smaller model, train.batch_size or data.block_size"
+    raise ConfigError(
+        f"config key {key}={_get(cfg, key)} is too big for this machine: the run needs about "
+        f"{sum(need.values()) / GB:,.1f} GB ({parts}) and {budget / GB:,.1f} GB is {where}; {advice}"
+    )
+
+
+def largest_fitting(cfg: Config, corpus: Corpus, key: str, budget: int) -> int | None:
+    """The largest value of `key` (below its value in cfg) whose run fits in budget bytes, or None."""
+
+    def fits(value: int) -> bool:
+        trial = copy.deepcopy(cfg)
+        group, name = key.split(".")
+        setattr(getattr(trial, group), name, value)
+        try:
+            return sum(estimate(trial, corpus).values()) <= budget
+        except ConfigError:  # e.g. the hierarchical model's block_size must be 2 ** n_layers
+            return False
+
+    if not fits(1):
+        return None
+    low, high = 1, _get(cfg, key)  # fits(low), not fits(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
+
+
+def _get(cfg: Config, key: str) -> int:
+    group, name = key.split(".")
+    return getattr(getattr(cfg, group), name)

@@ -74,3 +74,19 @@ def test_cuda_run_and_bf16(tmp_path, words_file):
                    f"hydra.run.dir={run_dir}")  # fmt: skip
         out = run_script("sample.py", f"run={run_dir}", "num_samples=5", "device=cuda")
         assert len(out.stdout.splitlines()) == 5
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_default_device_and_exact_resume(tmp_path, words_file):
+    """train.device=auto on a GPU machine trains on cuda (an index-less device is given one), and a run stopped
+    at step 30 and resumed ends with the uninterrupted run's weights (the CUDA random numbers restored)."""
+    # a constant lr: the part run's shorter max_steps then changes nothing but where it stops
+    common = [f"data.path={words_file}", *TINY, "model.dropout=0.1", "train.eval_interval=10",
+              "optim.schedule=constant", "optim.warmup_steps=0"]  # fmt: skip
+    run_script("train.py", *common, f"hydra.run.dir={tmp_path / 'whole'}")
+    run_script("train.py", *common, "train.max_steps=30", f"hydra.run.dir={tmp_path / 'part'}")
+    run_script("train.py", *common, f"train.resume={tmp_path / 'part'}")
+    whole, part = (torch.load(tmp_path / d / "checkpoints" / "last.pt", weights_only=True) for d in ("whole", "part"))
+    assert whole["rng"]["cuda"] is not None  # it ran on the GPU
+    for key, tensor in whole["model"].items():
+        assert torch.equal(tensor, part["model"][key]), key

@@ -237,10 +237,12 @@ class RandomBatches:
     def __init__(self, X: torch.Tensor, Y: torch.Tensor, batch_size: int, seed: int, world: Dist = SINGLE):
         self.X, self.Y, self.batch_size, self.world = X, Y, batch_size, world
         self.generator = torch.Generator(device=X.device).manual_seed(seed)
+        self._draw = dict(size=(batch_size,), device=X.device, generator=self.generator)  # read once, not per step
 
     def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        ix = torch.randint(0, len(self.X), (self.batch_size,), device=self.X.device, generator=self.generator)
-        ix = share(ix, self.world)  # (batch_size // world_size,): this rank's part of the global minibatch
+        ix = torch.randint(0, len(self.X), **self._draw)
+        if self.world.enabled:
+            ix = share(ix, self.world)  # (batch_size // world_size,): this rank's part of the global minibatch
         return self.X[ix], self.Y[ix]
 
 

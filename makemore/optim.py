@@ -7,6 +7,7 @@ progress is instead the fraction of train.max_time spent, which the trainer meas
 """
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -26,6 +27,22 @@ def build_optimizer(cfg: OptimConfig, model: nn.Module) -> torch.optim.Optimizer
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), **impl)
+
+
+def plain_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+    """optimizer.step without the wrapper torch puts around every optimizer class's step: a profiler label and a
+    walk over step hooks, ~12 µs a call, 5% of the lecture model's whole step. The update is the same function.
+    Where a step hook is registered (we register none) or the wrapper is not there, the usual optimizer.step."""
+    from torch.optim import optimizer as torch_optimizer
+
+    hooks = (
+        optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks
+        or torch_optimizer._global_optimizer_pre_hooks or torch_optimizer._global_optimizer_post_hooks
+    )  # fmt: skip
+    unwrapped = getattr(type(optimizer).step, "__wrapped__", None)
+    if hooks or unwrapped is None:
+        return optimizer.step
+    return unwrapped.__get__(optimizer)
 
 
 def lr_at(step: int, cfg: OptimConfig, max_steps: int, time_fraction: float | None = None) -> float:

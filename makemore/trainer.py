@@ -39,7 +39,7 @@ from makemore.evaluation import evaluate
 from makemore.loss_window import LossWindow
 from makemore.memory import check_fits
 from makemore.models import block_size_for, build_model, count_params
-from makemore.optim import build_optimizer, lr_at
+from makemore.optim import build_optimizer, lr_at, plain_step
 from makemore.resume import Progress
 from makemore.rundir import BEST, LAST, RunDir
 from makemore.stops import StopSignals, TrainingInterrupted, diverged, evaluations_since
@@ -115,6 +115,7 @@ class Trainer:
         threads = choose_threads(cfg.train.threads, self.params, rows)
         torch.set_num_threads(threads)
         self.optimizer = build_optimizer(cfg.optim, model)
+        self.optimizer_step = plain_step(self.optimizer)
         self.step_model = self._step_model()
         # bf16 autocast for the training steps only: evaluation and checkpoints stay in fp32
         bf16 = cfg.train.precision == "bf16"
@@ -123,6 +124,7 @@ class Trainer:
         self.window = LossWindow(min(cfg.train.log_interval, cfg.train.max_steps), device, world)
         self.progress = Progress()
         self.resumed = False
+        self.lr_set = None  # the learning rate in the optimizer's param groups, once the loop has written one
         self.budget = cfg.train.max_time * 60 if cfg.train.max_time else None  # seconds of training, all sessions
         self.time_fraction = 0.0  # of the budget, as measured at the last loss/train point
         self.shown = {}  # what the progress bar shows after the counts: loss, val
@@ -183,25 +185,36 @@ class Trainer:
             raise
 
     def _loop(self) -> None:
-        cfg, progress = self.cfg.train, self.progress
+        # the per-step path does only the step's work: the learning rate is written when it changes, the loss is
+        # kept without a kernel (loss_window.py), the bar moves at log points and evaluations (show), and
+        # stopping is a flag read, with a collective under torchrun only at log points
+        cfg, progress, distributed_run = self.cfg.train, self.progress, self.world.enabled
+        max_steps, log_interval, eval_interval = cfg.max_steps, cfg.log_interval, cfg.eval_interval
         self.model.train()
         self.parameters = list(self.model.parameters())
         with StopSignals() as stop:
-            while progress.step < cfg.max_steps:
+            while progress.step < max_steps:
                 lr = self.lr()
-                self.window.add(self.train_step(lr))
+                if lr != self.lr_set:
+                    self.set_lr(lr)
+                self.window.add(self.train_step())
                 progress.step += 1
-                self.bar.update(1)
-                last = progress.step == cfg.max_steps
-                logged = progress.step % cfg.log_interval == 0 or last
+                last = progress.step == max_steps
+                logged = progress.step % log_interval == 0 or last
                 out_of_time = logged and self.out_of_time()
                 if logged:
                     self.log_train(lr)
-                if progress.step % cfg.eval_interval == 0 or last or out_of_time:
+                if progress.step % eval_interval == 0 or last or out_of_time:
                     self.evaluate_and_save(lr)
                     if out_of_time or self.out_of_patience():
                         break
-                self.stop_if_asked(stop, logged)
+                if stop.signum is not None or (distributed_run and logged):
+                    self.stop_if_asked(stop, logged)
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.lr_set = lr
 
     def lr(self) -> float:
         """The step's learning rate: a function of the step, or with optim.schedule_over=time of the clock."""
@@ -232,17 +245,15 @@ class Trainer:
         log.info(f"train.patience={patience}: no new best val since step {progress.best_step}, stopping")
         return True
 
-    def train_step(self, lr: float) -> torch.Tensor:
-        """One optimizer step on one minibatch; returns its loss, on the device."""
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
+    def train_step(self) -> torch.Tensor:
+        """One optimizer step on one minibatch at the learning rate set_lr wrote; returns its loss, on the device."""
         xb, yb = self.batches.next()
         with self.autocast:
             _, loss = self.step_model(xb, yb)
         for p in self.parameters:  # what optimizer.zero_grad(set_to_none=True) does, without its profiler hooks
             p.grad = None
         loss.backward()
-        self.optimizer.step()
+        self.optimizer_step()
         return loss
 
     def log_train(self, lr: float) -> None:
@@ -316,6 +327,7 @@ class Trainer:
         return self.progress.seconds_before + time.perf_counter() - self.started
 
     def show(self, **values: float) -> None:
-        """The progress bar's loss and val, each shown once it exists."""
+        """The progress bar's count, and its loss and val, each shown once it exists."""
+        self.bar.update(self.progress.step - self.bar.n)
         self.shown.update({k: f"{v:.4f}" for k, v in values.items()})
         self.bar.set_postfix(self.shown, refresh=False)

@@ -57,3 +57,60 @@ def test_fused_optimizer_makes_the_same_updates(name):
         models.append(model)
     for pa, pb in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert torch.allclose(pa, pb, atol=1e-6)
+
+
+@pytest.mark.parametrize("cfg", [OptimConfig(name="sgd", lr=0.1, fused=False), OptimConfig(), OptimConfig(fused=False)])
+def test_plain_step_is_the_same_update(cfg):
+    """plain_step skips torch's profiler label and hook walk only: three steps give bit-identical weights."""
+    import torch
+
+    from makemore.optim import build_optimizer, plain_step
+
+    def trained(step_of):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+        opt = build_optimizer(cfg, model)
+        step = step_of(opt)
+        for i in range(3):
+            torch.manual_seed(i)
+            model(torch.randn(5, 4)).square().mean().backward()
+            step()
+        return [p.detach() for p in model.parameters()]
+
+    for a, b in zip(trained(lambda opt: opt.step), trained(plain_step), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_plain_step_keeps_the_hooks_when_there_are_some():
+    import torch
+
+    from makemore.optim import build_optimizer, plain_step
+
+    model = torch.nn.Linear(2, 2)
+    opt = build_optimizer(OptimConfig(), model)
+    assert plain_step(opt) != opt.step  # no hooks: the unwrapped step
+    calls = []
+    opt.register_step_post_hook(lambda *args: calls.append(1))
+    model(torch.ones(1, 2)).sum().backward()
+    plain_step(opt)()
+    assert calls == [1]
+
+
+def test_loss_window_mean_and_nan_guard():
+    """The losses kept as tensors give the mean of a copied buffer, and name the first bad step."""
+    import torch
+
+    from makemore.loss_window import LossWindow
+    from makemore.stops import TrainingDiverged
+
+    window = LossWindow(4, torch.device("cpu"))
+    losses = torch.tensor([2.5, 2.25, 2.0, 1.75])
+    for x in losses:
+        window.add(x.clone().requires_grad_())
+    window.check(4, {})
+    assert torch.equal(window.state(), losses)
+    assert window.mean_and_clear() == (losses.sum() / 4).item()
+    for x in (1.0, float("nan"), 3.0):
+        window.add(torch.tensor(x))
+    with pytest.raises(TrainingDiverged, match="became nan at step 9"):
+        window.check(10, {})

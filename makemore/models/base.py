@@ -48,6 +48,8 @@ def lm_loss(logits: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor 
     """Mean cross-entropy over the targets that are not -1; logits (..., V), targets (...)."""
     if targets is None:
         return None
+    if logits.dim() == 2:  # a window model's (B, V): already flat
+        return F.cross_entropy(logits, targets, ignore_index=-1)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
 
 

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import machine  # noqa: E402
-from makemore.data import Vocab, build_contexts, load_words  # noqa: E402
+from makemore.data import Vocab, load_words  # noqa: E402
+from makemore.examples import build_contexts  # noqa: E402
 
 
 def lecture_loop(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's makemore, whatever is installed
 
 from makemore.config import Config, TrainConfig  # noqa: E402
-from makemore.data import build_contexts, load_corpus  # noqa: E402
+from makemore.data import load_corpus  # noqa: E402
 from makemore.diagnostics import Diagnostics, Projector  # noqa: E402
+from makemore.examples import Examples  # noqa: E402
 from makemore.models import build_model  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
@@ -50,9 +51,9 @@ def record_seconds(cfg: Config, repeats: int, workdir: Path) -> float:
     model = build_model(cfg, len(corpus.vocab))
     log_dir = Path(tempfile.mkdtemp(dir=workdir))
     writer = SummaryWriter(log_dir=str(log_dir))
-    X, Y = build_contexts(corpus.train_words, corpus.vocab, model.block_size)
+    examples = Examples.build(corpus.train_words, corpus.vocab, model.block_size, model.sequence)
     projector = Projector(log_dir / "projector_config.pbtxt", resumed_at=None)
-    diagnostics = Diagnostics(writer, model, corpus.vocab, X, Y, cfg.train.batch_size, cfg.seed, projector)
+    diagnostics = Diagnostics(writer, model, corpus.vocab, examples, cfg.train.batch_size, cfg.seed, projector)
     diagnostics.record(0, cfg.optim.lr)  # warm-up
     times = []
     for step in range(1, repeats + 1):

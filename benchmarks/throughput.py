@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine  # noqa: E402
-from makemore.data import Vocab, build_contexts, load_words, split_words  # noqa: E402
+from makemore.data import Vocab, load_words, split_words  # noqa: E402
+from makemore.examples import build_contexts  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
 LOG_INTERVAL = 200  # experiment=lecture_mlp's train.log_interval: our loop's clock runs between its loss/train points

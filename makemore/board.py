@@ -1,6 +1,6 @@
 """A run's TensorBoard, wired once: the curves, the diagnostics at evaluations, the hyperparameters at the end.
 
-    board = Board(run, cfg, model, vocab, Xtr, Ytr, world, resumed_at=None)
+    board = Board(run, cfg, model, vocab, train_examples, world, resumed_at=None)
     board.train_point(step, loss, lr)     # every train.log_interval steps
     board.val_point(step, val_loss, lr)   # every train.eval_interval steps
     board.final(config_dict, metrics)     # once, with the final losses (HPARAMS)
@@ -13,7 +13,6 @@ Under torchrun only rank 0 writes; the other ranks hold a Board that writes noth
 import time
 from pathlib import Path
 
-import torch
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
@@ -21,6 +20,7 @@ from makemore.config import Config
 from makemore.data import Vocab
 from makemore.diagnostics import Diagnostics, Projector, write_hparams
 from makemore.distributed import Dist
+from makemore.examples import Examples
 from makemore.rundir import RunDir
 
 
@@ -42,8 +42,8 @@ def wait_for_a_later_second(log_dir: Path) -> None:
 
 
 class Board:
-    def __init__(self, run: RunDir, cfg: Config, model: nn.Module, vocab: Vocab, X: torch.Tensor, Y: torch.Tensor,
-                 world: Dist, resumed_at: int | None):  # fmt: skip
+    def __init__(self, run: RunDir, cfg: Config, model: nn.Module, vocab: Vocab, examples: Examples, world: Dist,
+                 resumed_at: int | None):  # fmt: skip
         self.writes = world.is_main
         # purge_step: events a killed process logged after its last checkpoint are hidden, so the curve stays one line
         purge_step = None if resumed_at is None else resumed_at + 1
@@ -53,7 +53,8 @@ class Board:
         self.diagnostics = None
         if cfg.train.diagnostics and self.writes:
             projector = Projector(run.projector_config, resumed_at)
-            self.diagnostics = Diagnostics(self.writer, model, vocab, X, Y, cfg.train.batch_size, cfg.seed, projector)
+            batch, seed = cfg.train.batch_size, cfg.seed
+            self.diagnostics = Diagnostics(self.writer, model, vocab, examples, batch, seed, projector)
 
     def train_point(self, step: int, loss: float, lr: float) -> None:
         self.writer.add_scalar("loss/train", loss, step)

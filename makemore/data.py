@@ -1,14 +1,9 @@
-"""Words -> vocabulary -> block-size contexts, the lectures' 80/10/10 split, and random minibatches.
+"""Words -> vocabulary -> the lectures' 80/10/10 split. (The examples a model learns from, and their
+minibatches, are made from the split's words by makemore/examples.py.)
 
     corpus = load_corpus(DataConfig(path="data/names.txt"))   # the words, their vocabulary and the split
-    X, Y = build_contexts(corpus.splits["train"], corpus.vocab, block_size=3)
-    batches = RandomBatches(X, Y, batch_size=32, seed=1337)
-    xb, yb = batches.next()
 
-or piece by piece: load_words, Vocab.from_words, split_words, build_contexts.
-
-With block_size=3 the word "emma" becomes five examples (the boundary token shown as "."):
-    ... -> e    ..e -> m    .em -> m    emm -> a    mma -> .
+or piece by piece: load_words, Vocab.from_words, split_words.
 """
 
 import logging
@@ -19,10 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from makemore.config import DataConfig
-from makemore.distributed import SINGLE, Dist, share
 
 log = logging.getLogger(__name__)
 
@@ -124,45 +116,6 @@ class Vocab:
         return "".join(self.itos[i] for i in ids)
 
 
-def _codepoints(text: str) -> torch.Tensor:
-    """The Unicode code points of `text` as int64, without a Python loop per character."""
-    if not text:
-        return torch.zeros(0, dtype=torch.int64)
-    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32).long()
-
-
-def build_contexts(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """All (context, next id) pairs of `words`: X is (N, block_size) int64, Y is (N,) int64.
-
-    Each word is laid out in one flat stream as block_size boundaries, its characters and a
-    final boundary; every position after the leading boundaries is a target, and the
-    block_size ids before it are its context. Vectorised: no Python loop per character.
-    """
-    lengths = torch.tensor([len(w) for w in words], dtype=torch.int64)  # (W,)
-    chars = torch.tensor([ord(c) for c in vocab.itos[1:]], dtype=torch.int64)  # sorted code points
-    cps = _codepoints("".join(words))  # (total characters,)
-    ids = torch.searchsorted(chars, cps) + 1  # (total characters,) vocabulary ids, 1..
-    if len(cps) and not torch.equal(chars[(ids - 1).clamp(max=len(chars) - 1)], cps):
-        raise DataError("build_contexts: the words hold characters that are not in the vocabulary")
-
-    span = lengths + block_size + 1  # stream slots per word
-    word_start = torch.cumsum(span, 0) - span  # (W,) where each word's slots begin in the stream
-    word_of_char = torch.repeat_interleave(torch.arange(len(words)), lengths)  # (total characters,)
-    first_char = torch.cumsum(lengths, 0) - lengths  # (W,) index of each word's first character in cps
-    pos_in_word = torch.arange(len(cps)) - first_char[word_of_char]
-    stream = torch.zeros(int(span.sum()), dtype=torch.int64)  # boundaries everywhere ...
-    stream[word_start[word_of_char] + block_size + pos_in_word] = ids  # ... but where the characters go
-
-    n_targets = lengths + 1  # each character, then the closing boundary
-    word_of_target = torch.repeat_interleave(torch.arange(len(words)), n_targets)
-    first_target = torch.cumsum(n_targets, 0) - n_targets
-    target_in_word = torch.arange(int(n_targets.sum())) - first_target[word_of_target]
-    target_pos = word_start[word_of_target] + block_size + target_in_word
-    X = stream[target_pos[:, None] - block_size + torch.arange(block_size)]  # (N, block_size)
-    Y = stream[target_pos]  # (N,)
-    return X, Y
-
-
 def split_words(words: list[str], seed: int, fractions=(0.8, 0.1)) -> tuple[list[str], list[str], list[str]]:
     """Shuffle with random.Random(seed) and cut train/val/test, exactly as the lectures do."""
     words = list(words)
@@ -225,66 +178,3 @@ def load_corpus(cfg: DataConfig) -> Corpus:
         f"vocabulary of {len(vocab)} tokens, split {len(train)}/{len(val)}/{len(test)}"
     )
     return Corpus(cfg.path, vocab, {"train": train, "val": val, "test": test})
-
-
-class RandomBatches:
-    """Minibatches of (X, Y) rows drawn uniformly with replacement, from a generator of their own.
-
-    Dropout draws from torch's global generator; the minibatches never do, so the two stay reproducible
-    apart. Under torchrun every rank draws the same global minibatch and keeps its own share of it.
-    """
-
-    def __init__(self, X: torch.Tensor, Y: torch.Tensor, batch_size: int, seed: int, world: Dist = SINGLE):
-        self.X, self.Y, self.batch_size, self.world = X, Y, batch_size, world
-        self.generator = torch.Generator(device=X.device).manual_seed(seed)
-        self._draw = dict(size=(batch_size,), device=X.device, generator=self.generator)  # read once, not per step
-
-    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        ix = torch.randint(0, len(self.X), **self._draw)
-        if self.world.enabled:
-            ix = share(ix, self.world)  # (batch_size // world_size,): this rank's part of the global minibatch
-        return self.X[ix], self.Y[ix]
-
-
-def build_sequences(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Rows for sequence models: X (N, block_size) int64 inputs, Y (N, block_size) int64 targets.
-
-    Each word is the stream "0 c1 .. cn 0"; Y[r, t] is the id after X[r, t], -1 where there is
-    none to learn. The first row of a word is its start, "0 c1 .. c_{T-1}" -> "c1 .. cn 0", padded
-    with 0 (inputs) and -1 (targets). A word longer than block_size - 1 gets one more row per
-    remaining target: the block_size ids before it as input, -1 everywhere but the last target.
-    So every character and every end token is a target exactly once (as in build_contexts), each
-    predicted from up to block_size ids before it. With block_size=3, "emma":
-        X = [0 e m]  Y = [e  m  m]
-            [e m m]      [-1 -1 a]
-            [m m a]      [-1 -1 0]
-    """
-    T = block_size
-    _, targets = build_contexts(words, vocab, 1)  # (sum of n + 1,) every word's "c1 .. cn 0", one after another
-    n_targets = torch.tensor([len(w) + 1 for w in words], dtype=torch.int64)  # (W,)
-    span = n_targets + 1 + T  # stream slots per word: "0 c1 .. cn 0", then T padding slots read by the last rows
-    word_start = torch.cumsum(span, 0) - span  # (W,)
-    word_of_target = torch.repeat_interleave(torch.arange(len(words)), n_targets)
-    first_target = torch.cumsum(n_targets, 0) - n_targets
-    target_in_word = torch.arange(len(targets)) - first_target[word_of_target]
-    stream = torch.zeros(int(span.sum()), dtype=torch.int64)
-    stream[word_start[word_of_target] + 1 + target_in_word] = targets
-    in_word = torch.zeros(len(stream), dtype=torch.bool)  # slots that hold a target: not a leading 0, not padding
-    in_word[word_start[word_of_target] + 1 + target_in_word] = True
-
-    n_rows = (n_targets - T).clamp(min=0) + 1  # (W,) the first row, then one per target beyond it
-    word_of_row = torch.repeat_interleave(torch.arange(len(words)), n_rows)
-    first_row = torch.cumsum(n_rows, 0) - n_rows
-    row_in_word = torch.arange(int(n_rows.sum())) - first_row[word_of_row]  # (N,) r: row r reads slots r .. r+T-1
-    pos = (word_start[word_of_row] + row_in_word)[:, None] + torch.arange(T)  # (N, T) input slots
-    X = stream[pos]
-    keep = in_word[pos + 1] & ((row_in_word == 0)[:, None] | (torch.arange(T) == T - 1))  # (N, T)
-    Y = torch.where(keep, stream[pos + 1], -1)
-    return X, Y
-
-
-def build_examples(words: list[str], vocab: Vocab, block_size: int, sequence: bool) -> tuple[torch.Tensor, ...]:
-    """What a model learns from: (context, next id) rows for window models, whole-word rows for sequence
-    models (the model's `sequence`). Either way every character and end token is a target once."""
-    build = build_sequences if sequence else build_contexts
-    return build(words, vocab, block_size)

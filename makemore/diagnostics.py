@@ -39,6 +39,7 @@ from torch.utils.tensorboard.summary import hparams, text
 
 from makemore.config import flat_keys
 from makemore.data import Vocab
+from makemore.examples import Examples
 from makemore.sampling import sample_batch
 
 ACTIVATIONS = (nn.Tanh, nn.GELU, nn.ReLU, nn.Sigmoid)  # the nonlinearities whose inputs and outputs are histogrammed
@@ -102,14 +103,14 @@ class Diagnostics:
     """Records the per-evaluation diagnostics of one run; see the module docstring for the tags."""
 
     def __init__(
-        self, writer: SummaryWriter, model: nn.Module, vocab: Vocab, X: torch.Tensor, Y: torch.Tensor, batch_size: int,
+        self, writer: SummaryWriter, model: nn.Module, vocab: Vocab, examples: "Examples", batch_size: int,
         seed: int, projector: "Projector",
     ):  # fmt: skip
         self.writer, self.model, self.vocab, self.seed, self.projector = writer, model, vocab, seed, projector
-        self.device = X.device
+        self.device = examples.device
         own = torch.Generator(device=self.device).manual_seed(seed)  # not the training batches' generator
-        ix = torch.randint(0, len(X), (batch_size,), device=self.device, generator=own)
-        self.X, self.Y = X[ix], Y[ix]  # (batch_size, ...): the same batch every time
+        ix = torch.randint(0, len(examples), (batch_size,), device=self.device, generator=own)
+        self.X, self.Y = examples.rows(ix)  # (batch_size, ...): the same batch every time
         self.labels = token_labels(vocab)
         self.layers = [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
 

@@ -50,7 +50,7 @@ class LossWindow:
             raise diverged("the training loss", self.values[first].item(), step - self.count + 1 + first, kept)
 
     def mean_and_clear(self) -> float:
-        """The mean of the held losses (call check first, so that they are gathered and reduced), and an empty window."""
+        """The mean of the held losses (call check first: it gathers and reduces them), and an empty window."""
         mean = (self.values[: self.count].sum() / self.count).item()
         self.count = self.reduced = 0
         return mean

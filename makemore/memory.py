@@ -7,7 +7,7 @@ estimate holds for any model of the zoo:
     parameters   4 bytes each, x4: weights, gradients and AdamW's two moments (an upper bound for SGD)
     activations  every module's output per row, for a training minibatch (x2: backward keeps them and their
                  gradients) or an evaluation chunk, whichever is bigger
-    examples     the (context, next id) pairs of every split, int64, x2 for build_contexts' intermediates
+    examples     every split's token stream (a byte per character) and 4 bytes per row (makemore/examples.py)
 against what is free: MemAvailable (/proc/meminfo) and the address-space limit (ulimit -v) on the CPU, the
 GPU's free memory on CUDA. Where neither is known nothing is refused.
 """
@@ -62,13 +62,13 @@ def estimate(cfg: Config, corpus: Corpus) -> dict[str, int]:
         model(torch.zeros(1, model.block_size, dtype=torch.long))  # one row: a context, or a whole word
     for hook in hooks:
         hook.remove()
-    words = [w for split in corpus.splits.values() for w in split]
-    val = corpus.splits["val"]
-    if model.sequence:  # X and Y: one row of block_size ids per word
-        examples, val_rows = 2 * 8 * len(words) * model.block_size, len(val)
-    else:  # X (block_size ids) and Y per character and closing boundary, x2 for build_contexts' intermediates
-        examples = 2 * 8 * (sum(map(len, words)) + len(words)) * (model.block_size + 1)
-        val_rows = sum(map(len, val)) + len(val)
+    T, val = model.block_size, corpus.splits["val"]
+    targets = sum(len(w) + 1 for split in corpus.splits.values() for w in split)  # every character and word end
+    if model.sequence:  # a row per word and one per target beyond T: 4 + 8 bytes (code, start), 24 while built
+        n_rows = sum(max(len(w) + 1 - T, 0) + 1 for split in corpus.splits.values() for w in split)
+        examples, val_rows = targets + 36 * n_rows, sum(max(len(w) + 1 - T, 0) + 1 for w in val)
+    else:  # a row per target: its code, 4 bytes, and 8 while built
+        examples, val_rows = 13 * targets, sum(map(len, val)) + len(val)
     rows = max(2 * cfg.train.batch_size, min(EVAL_CHUNK, val_rows))
     return {"parameters": 4 * 4 * count_params(model), "activations": 4 * sum(per_row) * rows, "examples": examples}
 

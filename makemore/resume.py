@@ -25,8 +25,9 @@ from torch import nn
 
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
 from makemore.config import ConfigError, flat_keys
-from makemore.data import Corpus, RandomBatches, Vocab
+from makemore.data import Corpus, Vocab
 from makemore.device import device_rng_state, device_type_of, set_device_rng_state
+from makemore.examples import RandomBatches
 from makemore.loss_window import LossWindow
 from makemore.rundir import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
 

@@ -32,10 +32,11 @@ from makemore import distributed, finetune, resume
 from makemore.board import Board
 from makemore.checkpoint import CheckpointWriter, config_to_dict
 from makemore.config import Config, ConfigError
-from makemore.data import Corpus, RandomBatches, build_examples, few_words_warning, load_corpus
+from makemore.data import Corpus, few_words_warning, load_corpus
 from makemore.device import choose_threads, resolve_device
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
+from makemore.examples import Examples, RandomBatches
 from makemore.loss_window import LossWindow
 from makemore.memory import check_fits
 from makemore.models import block_size_for, build_model, count_params
@@ -84,10 +85,12 @@ def prepare(cfg: Config, run_dir: Path, overrides: tuple[str, ...] = ()) -> "Tra
     if source:
         finetune.copy_weights(model, source[0], corpus.vocab, cfg)
     model = model.to(device)
-    examples = {}  # split -> (X, Y) on the device: contexts for window models, whole words for sequence models
-    for name in SPLITS:
-        X, Y = build_examples(corpus.splits[name], corpus.vocab, model.block_size, model.sequence)
-        examples[name] = X.to(device), Y.to(device)
+    # split -> its words as one token stream on the device; contexts (window models) or word rows (sequence models)
+    # are gathered from it per minibatch and per evaluation chunk
+    examples = {
+        name: Examples.build(corpus.splits[name], corpus.vocab, model.block_size, model.sequence).to(device)
+        for name in SPLITS
+    }
     trainer = Trainer(cfg, RunDir(Path(run_dir)), model, corpus, examples, world, device)
     if resumed is not None:
         trainer.resume_from(*resumed)
@@ -120,7 +123,7 @@ class Trainer:
         # bf16 autocast for the training steps only: evaluation and checkpoints stay in fp32
         bf16 = cfg.train.precision == "bf16"
         self.autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
-        self.batches = RandomBatches(*examples["train"], cfg.train.batch_size, cfg.seed, world)
+        self.batches = RandomBatches(examples["train"], cfg.train.batch_size, cfg.seed, world)
         self.window = LossWindow(min(cfg.train.log_interval, cfg.train.max_steps), device, world)
         self.progress = Progress()
         self.resumed = False
@@ -159,8 +162,8 @@ class Trainer:
     def run(self, progress_bar: bool) -> dict:
         cfg = self.cfg
         resumed_at = self.progress.step if self.resumed else None
-        self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, *self.examples["train"], self.world,
-                           resumed_at)  # fmt: skip
+        train_examples = self.examples["train"]
+        self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, train_examples, self.world, resumed_at)
         self.bar = tqdm(total=cfg.train.max_steps, initial=self.progress.step, desc="train", unit="step",
                         disable=not (progress_bar and self.world.is_main), dynamic_ncols=True,
                         mininterval=0.1 if sys.stderr.isatty() else 30)  # a file: a line per 30 s  # fmt: skip
@@ -265,7 +268,7 @@ class Trainer:
 
     def evaluate_and_save(self, lr: float) -> None:
         step, progress = self.progress.step, self.progress
-        val_loss = evaluate(self.model, *self.examples["val"], self.world)
+        val_loss = evaluate(self.model, self.examples["val"], self.world)
         if not math.isfinite(val_loss):
             self.window.check(step, self.checkpoints.kept)  # a bad minibatch loss came first, if there was one
             raise diverged("the validation loss", val_loss, step, self.checkpoints.kept)
@@ -307,7 +310,7 @@ class Trainer:
     def finish(self) -> dict:
         """The final model's loss on every split, in metrics.json and the HPARAMS tab."""
         train_seconds = self.train_seconds()
-        metrics = {name + "_loss": evaluate(self.model, *self.examples[name], self.world) for name in SPLITS}
+        metrics = {name + "_loss": evaluate(self.model, self.examples[name], self.world) for name in SPLITS}
         metrics.update(
             best_val_loss=self.progress.best_val_loss,
             steps=self.progress.step,  # taken: fewer than train.max_steps after train.max_time or train.patience

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from conftest import ROOT, SHARED_NAMES, compose_config
-from makemore.data import MAX_WORD_LEN, DataError, Vocab, build_contexts, load_corpus, load_words, split_words
+from makemore.data import MAX_WORD_LEN, DataError, Vocab, load_corpus, load_words, split_words
+from makemore.examples import build_contexts
 
 
 def reference_contexts(words, vocab, block_size):

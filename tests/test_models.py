@@ -7,7 +7,9 @@ import makemore.config
 import makemore.embedding
 import makemore.models
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
+from makemore.data import Vocab
 from makemore.evaluation import evaluate
+from makemore.examples import Examples
 from makemore.models import MLP, build_model, count_params
 
 
@@ -59,10 +61,12 @@ def test_lookup_and_onehot_models_start_identical_and_compute_the_same(norm):
 def test_batchnorm_is_in_eval_mode_for_evaluation():
     model = make(norm="batchnorm", dropout=0.0)
     model.train()
-    X, Y = torch.randint(0, 27, (100, 3)), torch.randint(0, 27, (100,))
+    words = ["".join(chr(97 + int(i)) for i in torch.randint(0, 26, (n,))) for n in torch.randint(1, 8, (20,))]
+    examples = Examples.build(words, Vocab.from_words([chr(97 + i) for i in range(26)]), 3, sequence=False)
+    X, Y = examples.chunk(0, len(examples))
     bn = model.hidden[1]
     before = bn.running_mean.clone()
-    loss = evaluate(model, X, Y)
+    loss = evaluate(model, examples)
     assert torch.equal(bn.running_mean, before)  # evaluation never updates the running statistics
     assert model.training  # and hands the model back as it found it
     model.eval()

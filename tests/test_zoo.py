@@ -5,8 +5,9 @@ import torch
 import torch.nn.functional as F
 
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
-from makemore.data import Vocab, build_contexts, build_sequences
+from makemore.data import Vocab
 from makemore.embedding import build_embedding
+from makemore.examples import build_contexts, build_sequences
 from makemore.models import MODELS, block_size_for, build_model
 
 V = 7  # vocabulary size of the tiny models

@@ -44,13 +44,15 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def lm_loss(logits: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor | None:
-    """Mean cross-entropy over the targets that are not -1; logits (..., V), targets (...)."""
+def lm_loss(logits: torch.Tensor, targets: torch.Tensor | None, reduction: str = "mean") -> torch.Tensor | None:
+    """Mean cross-entropy over the targets that are not -1; logits (..., V), targets (...). reduction="none":
+    each target's own loss, flat, 0 where the target is -1 (what evaluation sums)."""
     if targets is None:
         return None
     if logits.dim() == 2:  # a window model's (B, V): already flat
-        return F.cross_entropy(logits, targets, ignore_index=-1)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1)
+        return F.cross_entropy(logits, targets, ignore_index=-1, reduction=reduction)
+    flat = logits.reshape(-1, logits.shape[-1])
+    return F.cross_entropy(flat, targets.reshape(-1), ignore_index=-1, reduction=reduction)
 
 
 class Decoder:

@@ -1,0 +1,103 @@
+"""makemore/examples.py: a split stored once as a token stream, rows gathered from it; and evaluation over it."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import makemore.evaluation
+from makemore.config import ModelConfig
+from makemore.data import Vocab
+from makemore.evaluation import evaluate
+from makemore.examples import Examples, RandomBatches, build_contexts, build_sequences
+from makemore.models import build_model
+
+WORDS = (Path(__file__).resolve().parents[1] / "data" / "names.txt").read_text().split()[:300] + ["a", "ñandú"]
+VOCAB = Vocab.from_words(WORDS)
+
+
+def reference_sequences(words, vocab, T):
+    """build_sequences' rows written out with Python lists, one word at a time."""
+    X, Y = [], []
+    for w in words:
+        s = [0, *vocab.encode(w), 0]  # the inputs are s[:-1], the targets s[1:]
+        n = len(s) - 1  # targets
+        X.append((s[:n] + [0] * T)[:T])  # the first row: the word's start, padded with 0 (inputs), -1 (targets)
+        Y.append((s[1:] + [-1] * T)[:T])
+        for last in range(T, n):  # one more row per target beyond the first row's
+            X.append(s[last - T + 1 : last + 1])
+            Y.append([-1] * (T - 1) + [s[last + 1]])
+    return torch.tensor(X).view(-1, T), torch.tensor(Y).view(-1, T)
+
+
+@pytest.mark.parametrize("T", [1, 3, 8, 20])
+def test_sequence_rows_match_a_python_loop(T):
+    X, Y = build_sequences(WORDS, VOCAB, T)
+    Xr, Yr = reference_sequences(WORDS, VOCAB, T)
+    assert torch.equal(X, Xr) and torch.equal(Y, Yr)
+
+
+@pytest.mark.parametrize("sequence", [False, True])
+def test_minibatch_rows_are_the_materialised_rows_at_ix(sequence):
+    examples = Examples.build(WORDS, VOCAB, 5, sequence)
+    X, Y = examples.chunk(0, len(examples))
+    ix = torch.randint(0, len(examples), (64,), generator=torch.Generator().manual_seed(0))
+    xb, yb = examples.rows(ix)
+    assert xb.dtype == yb.dtype == torch.int64
+    assert torch.equal(xb, X[ix]) and torch.equal(yb, Y[ix])
+    # RandomBatches draws the indices the old (X, Y) sampler drew: the same generator, the same calls
+    batches = RandomBatches(examples, 64, seed=1337)
+    expected = torch.randint(0, len(X), (64,), generator=torch.Generator().manual_seed(1337))
+    xb, yb = batches.next()
+    assert torch.equal(xb, X[expected]) and torch.equal(yb, Y[expected])
+
+
+def test_memory_per_word_does_not_grow_with_the_block_size():
+    sizes = {T: Examples.build(WORDS, VOCAB, T, sequence=False).nbytes for T in (1, 3, 8, 32)}
+    targets = sum(len(w) + 1 for w in WORDS)
+    for T, size in sizes.items():  # a byte per id of the stream, 2T zeros around it, 4 bytes of code per row
+        assert size == (targets + 1) + 2 * T + 4 * targets
+    assert Examples.build(WORDS, VOCAB, 3, sequence=False).stream.dtype == torch.uint8
+
+
+def test_a_vocabulary_beyond_a_byte_keeps_its_ids():
+    words = ["".join(chr(0x4E00 + 7 * i + j) for j in range(1 + i % 5)) for i in range(100)]  # 300 distinct chars
+    vocab = Vocab.from_words(words)
+    assert len(vocab) > 256
+    examples = Examples.build(words, vocab, 3, sequence=False)
+    X, Y = examples.chunk(0, len(examples))
+    assert int(Y.max()) == len(vocab) - 1 or int(X.max()) == len(vocab) - 1
+    assert Y.tolist() == [i for w in words for i in [*vocab.encode(w), 0]]
+
+
+@pytest.mark.parametrize("name, sequence", [("mlp", False), ("gru", True)])
+def test_evaluation_does_not_depend_on_the_chunk_size(name, sequence, monkeypatch):
+    """Every target's loss is summed in float64: 7-row and 2048-position chunks give the same mean, which is the
+    model's own mean loss over all rows in one forward pass."""
+    torch.manual_seed(0)
+    model = build_model_for(name, sequence)
+    examples = Examples.build(WORDS, VOCAB, model.block_size, sequence)
+    whole = evaluate(model, examples)
+    monkeypatch.setattr(makemore.evaluation, "CPU_EVAL_POSITIONS", 7 * (model.block_size if sequence else 1))
+    monkeypatch.setattr(makemore.evaluation, "chunk_rows", lambda ex: 7)
+    # equal to float32 rounding of single rows: a GRU's matmuls round a row's logits differently in a batch of 7
+    # than in one of 170 (1e-10 apart here); the MLP's agree to 1e-12
+    assert evaluate(model, examples) == pytest.approx(whole, rel=1e-12 if name == "mlp" else 1e-8)
+    X, Y = examples.chunk(0, len(examples))
+    with torch.no_grad():
+        _, loss = model.eval()(X, Y)
+    assert whole == pytest.approx(loss.item(), rel=1e-5)
+
+
+def build_model_for(name, sequence):
+    from makemore.config import Config, DataConfig
+
+    cfg = Config(model=ModelConfig(name=name, n_embd=8, n_hidden=16, n_layers=1, dropout=0.0),
+                 data=DataConfig(block_size=12 if sequence else 4))  # fmt: skip
+    return build_model(cfg, len(VOCAB))
+
+
+def test_lecture_counts_from_the_stream():
+    counts = [len(Examples.build(part, VOCAB, 3, False)) for part in (WORDS[:200], WORDS[200:])]
+    assert counts == [sum(len(w) + 1 for w in WORDS[:200]), sum(len(w) + 1 for w in WORDS[200:])]
+    assert build_contexts([], VOCAB, 3)[0].shape == (0, 3)

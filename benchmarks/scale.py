@@ -2,7 +2,7 @@
 
     python benchmarks/scale.py --threads 1                          # 10k, 100k, 1M words; CSV and plot in /tmp
     python benchmarks/scale.py --threads 1 --baseline-ref main      # and the same runs on a git worktree of main
-    python benchmarks/scale.py --threads 1 --ten-million --write    # 10M words too; the plot into docs/
+    python benchmarks/scale.py --threads 1 --baseline-ref main --ten-million --write   # 10M too; into docs/
 
 The word lists are made from the bundled data/names.txt, deterministically: a prefix of one name joined to
 a suffix of another (random.Random(0)), so nothing is downloaded; they are written once under --out.
@@ -42,6 +42,7 @@ FIELDS = ["code", "words", "first_step_s", "steps_per_s", "final_eval_s", "eval_
 
 def make_words(n: int, out: Path) -> Path:
     """n words, each a prefix of one bundled name and a suffix of another, written once to out/words-n.txt."""
+    out.mkdir(parents=True, exist_ok=True)
     path = out / f"words-{n}.txt"
     if path.exists():
         return path
@@ -158,6 +159,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="word-list sizes")
     parser.add_argument("--ten-million", action="store_true", help="add 10,000,000 words (minutes per run)")
     parser.add_argument("--baseline-ref", help="also run a git worktree of this ref (e.g. main), today's code")
+    parser.add_argument("--baseline-max-words", type=int, default=1_000_000,
+                        help="the baseline's largest size (today's code needs ~1.4 GB and minutes per million words)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "makemore-scale",
                         help="where the word lists, runs, scale.csv and scale.png go")  # fmt: skip
     parser.add_argument("--write", action="store_true", help="also write docs/scale.csv and docs/scale.png")
@@ -186,10 +189,13 @@ def main() -> None:
         for n in sizes:
             words = make_words(n, args.out)
             for code, tree in trees.items():
+                if code != "ours" and n > args.baseline_max_words:
+                    continue
                 run_dir = args.out / "runs" / f"{code.replace('/', '-')}-{n}"
                 shutil.rmtree(run_dir, ignore_errors=True)
                 result = run_child(tree, words, args.steps, args.threads, run_dir, args.timeout)
-                row = {"code": code, "words": n, **result, "eval_fraction": result["eval_gflops"] / result["matmul_gflops"]}
+                fraction = result["eval_gflops"] / result["matmul_gflops"]
+                row = {"code": code, "words": n, **result, "eval_fraction": fraction}
                 rows.append(row)
                 print(f"{code:>8} {n:>10,} words: first step {row['first_step_s']:6.2f} s, {row['steps_per_s']:6.1f} "
                       f"steps/s, final eval {row['final_eval_s']:7.2f} s ({row['eval_gflops']:5.1f} GFLOP/s, "

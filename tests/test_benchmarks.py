@@ -38,3 +38,14 @@ def test_data(words_file, monkeypatch, capsys, block_size):
     # the benchmark itself asserts that both builders make the same tensors
     out = run(data, monkeypatch, capsys, f"--data={words_file}", "--repeats=1", f"--block-size={block_size}")
     assert "| build_contexts (ours)" in out
+
+
+def test_scale(tmp_path, monkeypatch, capsys):
+    """One tiny size, one child process: the CSV has its row, the plot is written, docs/ is left alone."""
+    from benchmarks import scale
+
+    assert scale.make_words(50, tmp_path).read_text() == scale.make_words(50, tmp_path / "again").read_text()
+    out = run(scale, monkeypatch, capsys, "--sizes", "300", "--steps", "3", "--out", str(tmp_path / "out"))
+    rows = (tmp_path / "out" / "scale.csv").read_text().splitlines()
+    assert rows[0].startswith("code,words,first_step_s") and rows[1].startswith("ours,300,") and len(rows) == 2
+    assert (tmp_path / "out" / "scale.png").stat().st_size > 0 and "ours        300 words" in out

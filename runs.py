@@ -7,6 +7,7 @@
 Unfinished runs (no metrics.json: interrupted, or still training) come last, with - for their losses.
 """
 
+import difflib
 import sys
 from pathlib import Path
 
@@ -21,10 +22,14 @@ def parse(args: list[str]) -> dict:
     for arg in args:
         key, sep, value = arg.partition("=")
         if not sep or key not in options:
-            fail(f"runs.py takes sort=KEY and roots=DIR[,DIR], not {arg!r}")
+            close = difflib.get_close_matches(key, list(options), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]}={value}?" if close and sep else "it takes sort=KEY and roots=DIR[,DIR]"
+            fail(f"runs.py: unknown argument {arg!r}; {hint}")
         options[key] = value
     if options["sort"] not in SORT_KEYS:
-        fail(f"sort={options['sort']} is not a column: expected one of {', '.join(SORT_KEYS)}")
+        close = difflib.get_close_matches(options["sort"], SORT_KEYS, n=1, cutoff=0.5)
+        hint = f"did you mean sort={close[0]}?" if close else f"expected one of {', '.join(SORT_KEYS)}"
+        fail(f"sort={options['sort']} is not a column; {hint}")
     return options
 
 

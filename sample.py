@@ -14,7 +14,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, fail, to_dataclass
+from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import SampleConfig
 from makemore.data import Vocab
 from makemore.device import resolve_device
@@ -77,4 +77,5 @@ def main(dict_cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    refuse_unknown_overrides(sys.argv[1:], SampleConfig)  # sample.py takes no config groups
     main()

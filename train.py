@@ -30,7 +30,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore import distributed
-from makemore.cli import USER_ERRORS, fail, to_dataclass
+from makemore.cli import USER_ERRORS, config_groups, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import Config
 from makemore.resume import resolve_latest
 from makemore.rundir import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
@@ -174,6 +174,7 @@ def torchrun_overrides(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
+    refuse_unknown_overrides(sys.argv[1:], Config, config_groups(HERE / "configs"))
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
         main()

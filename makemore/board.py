@@ -19,8 +19,9 @@ from torch.utils.tensorboard import SummaryWriter
 
 from makemore.config import Config
 from makemore.data import Vocab
-from makemore.diagnostics import Diagnostics, Projector, write_hparams
+from makemore.diagnostics import Diagnostics, write_hparams
 from makemore.distributed import Dist
+from makemore.projector import Projector
 from makemore.rundir import RunDir
 
 
@@ -52,7 +53,7 @@ class Board:
         self.writer = SummaryWriter(log_dir=str(run.path), purge_step=purge_step) if self.writes else Silent()
         self.diagnostics = None
         if cfg.train.diagnostics and self.writes:
-            projector = Projector(run.projector_config, resumed_at)
+            projector = Projector(run.projector_config, resumed_at, cfg.train.max_steps)
             self.diagnostics = Diagnostics(self.writer, model, vocab, X, Y, cfg.train.batch_size, cfg.seed, projector)
 
     def train_point(self, step: int, loss: float, lr: float) -> None:

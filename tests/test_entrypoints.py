@@ -10,7 +10,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import CONFIGS, ROOT, TINY, compose_config, hparams_of, run_script, write_tiny_words
+from conftest import CONFIGS, ROOT, TINY, compose_config, events, hparams_of, run_script, write_tiny_words
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
@@ -75,6 +75,13 @@ def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
         assert max(abs(a[s] - b[s]) for s in a) < 1e-4, tag
     # two rows in the HPARAMS tab, one per run, each in its run's own directory
     assert [hparams_of(r)[0]["embedding.name"] for r in runs] == ["lookup", "onehot"]
+    # one tag for the table and one for its gradient in both runs (embedding.lookup.weight / embedding.proj.weight
+    # under grad/ besides), so that TensorBoard overlays them: the same table, so the same histogram
+    for tag in ("embedding/table", "grad/embedding/table"):
+        a, b = (events(r).Histograms(tag) for r in runs)
+        assert [e.step for e in a] == [e.step for e in b] == [20, 40, 60, 80, 100, 120, 140, 160, 180, 200], tag
+        a, b = a[0].histogram_value, b[0].histogram_value  # the words have 25 letters: 26 rows of n_embd=4
+        assert a.num == b.num == 26 * 4 and abs(a.sum - b.sum) < 1e-4 and abs(a.max - b.max) < 1e-4, tag
 
 
 def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):

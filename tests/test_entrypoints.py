@@ -164,6 +164,12 @@ def test_ten_million_names_stream_in_bounded_memory(tiny_run):
     assert "Traceback" not in stderr
 
 
+def test_sample_help_shows_only_its_own_keys():
+    out = run_script("sample.py", "--help").stdout
+    assert "temperature: 1.0" in out and "num_samples: 20" in out
+    assert not any(group in out for group in ("experiment", "optim", "model:", "embedding", "hparams_search"))
+
+
 def test_sample_bad_input(tmp_path):
     proc = run_script("sample.py", f"run={tmp_path / 'nowhere'}", check=False)
     assert proc.returncode != 0 and "no such run" in proc.stderr and "Traceback" not in proc.stderr

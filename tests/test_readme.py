@@ -12,7 +12,8 @@ from omegaconf import OmegaConf
 import runs
 import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
 from conftest import CONFIGS, ROOT
-from makemore.cli import refuse_unknown_keys
+from makemore.cli import config_groups, refuse_unknown_keys, refuse_unknown_overrides
+from makemore.config import Config, SampleConfig
 
 LECTURE_NAMES = "names.txt"  # downloaded by the README's one extra step (Experiments)
 
@@ -59,9 +60,11 @@ def test_readme_command_composes(command):
     if script == "runs.py":
         runs.parse(args)  # exits 2 on a bad argument
         return
+    training = script == "train.py"
+    refuse_unknown_overrides(command[1:], *((Config, config_groups(CONFIGS)) if training else (SampleConfig, ())))
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        cfg = compose(config_name="config" if script == "train.py" else "sample", overrides=args)
+        cfg = compose(config_name="config" if training else "sample", overrides=args)
     refuse_unknown_keys(cfg)  # exits 2 on a key no dataclass declares
     OmegaConf.to_object(cfg)  # the range checks
-    if script == "train.py" and cfg.data.path != LECTURE_NAMES:
+    if training and cfg.data.path != LECTURE_NAMES:
         assert (ROOT / cfg.data.path).is_file(), f"{' '.join(command)}: {cfg.data.path} is not in the repository"

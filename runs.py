@@ -8,6 +8,7 @@ Unfinished runs (no metrics.json: interrupted, or still training) come last, wit
 """
 
 import difflib
+import os
 import sys
 from pathlib import Path
 
@@ -33,13 +34,20 @@ def parse(args: list[str]) -> dict:
     return options
 
 
-if __name__ == "__main__":
-    if {"-h", "--help"} & set(sys.argv[1:]):
+def main(argv: list[str]) -> None:
+    if {"-h", "--help"} & set(argv):
         print(__doc__)
-        sys.exit(0)
-    options = parse(sys.argv[1:])
+        return
+    options = parse(argv)
     roots = [Path(r) for r in options["roots"].split(",")]
     rows = list_runs(roots)
     if not rows:
         fail(f"no runs under {' or '.join(map(str, roots))} in {Path.cwd()}; train one with `python train.py`")
     print(format_runs(sort_runs(rows, options["sort"])))
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except BrokenPipeError:  # `python runs.py | head` closed stdout: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail

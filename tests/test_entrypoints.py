@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from conftest import CONFIGS, ROOT, TINY, compose_config, events, hparams_of, run_script, write_tiny_words
+from makemore.cli import USER_ERRORS, to_dataclass
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
@@ -97,12 +99,9 @@ def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["train.max_steps=-5"], "train.max_steps=-5"),
-        (["model.dropout=1.5"], "model.dropout=1.5"),
-        (["data.path=/nonexistent/words.txt"], "/nonexistent/words.txt: no such file"),
-        (["model.n_embdd=3"], "n_embdd"),
-        (["optim.lr=fast"], "optim.lr"),
-        (["data.path={few}"], "{few}: 5 words are too few for a train/val/test split"),
+        (["model.n_embdd=3"], "n_embdd"),  # refused before Hydra composes
+        (["optim.lr=fast"], "optim.lr"),  # refused by Hydra's type check
+        (["data.path={few}"], "{few}: 5 words are too few for a train/val/test split"),  # refused inside train()
     ],
 )
 def test_bad_input_gets_one_clear_line(tmp_path, args, message):
@@ -114,6 +113,24 @@ def test_bad_input_gets_one_clear_line(tmp_path, args, message):
     assert proc.returncode != 0
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (run_dir / "checkpoints").exists() and not (run_dir / "metrics.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train.max_steps=-5"], "train.max_steps=-5"),
+        (["model.dropout=1.5"], "model.dropout=1.5"),
+        (["data.path=/nonexistent/words.txt"], "/nonexistent/words.txt: no such file"),
+    ],
+)
+def test_bad_values_are_errors_the_entry_points_print_in_one_line(tmp_path, args, message):
+    # the same path as the subprocess cases above, in-process: compose, check, train; USER_ERRORS are one line
+    with pytest.raises(USER_ERRORS) as err:
+        with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+            cfg = to_dataclass(compose(config_name="config", overrides=args))
+        train(cfg, tmp_path / "run", progress=False)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 @pytest.fixture(scope="module")

@@ -72,7 +72,7 @@ def likeliest(
         ends = total[:, 0].tolist() if length > 0 else []  # an empty name is no name
         for row, score in enumerate(ends):
             name = prefix + vocab.decode(history[row, len(prefix) + 1 :].tolist())
-            done[name] = score
+            done[name] = max(score, done.get(name, -torch.inf))  # greedy's too: float noise apart, the same number
         nth = sorted(done.values(), reverse=True)[n - 1] if len(done) >= n else -torch.inf
         grow = total[:, 1:].flatten()  # (beam * (V - 1),)
         if length == max_len or not grow.max() > nth:  # nothing growing can beat the n-th name any more

@@ -27,6 +27,17 @@ from makemore.sweep import collect_failures, collect_runs, format_failures, form
 USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
 
 
+ROOT = Path(__file__).resolve().parents[1]  # where train.py and the bundled data/ live
+
+
+def resolve_data_path(path: str) -> str:
+    """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists() or not (ROOT / p).exists():
+        return path
+    return str(ROOT / p)
+
+
 RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an error rank 0 reports too
 
 
@@ -92,7 +103,7 @@ def schema_keys(schema: type, prefix: str = "") -> dict[str, bool]:
 
 def config_groups(config_dir: Path) -> tuple[str, ...]:
     """The config groups an entry point takes (model=..., experiment=...): the folders of its config dir."""
-    return tuple(sorted(p.name for p in config_dir.iterdir() if p.is_dir()))
+    return tuple(sorted(p.name for p in config_dir.iterdir() if p.is_dir() and p.name != "hydra"))  # hydra/: Hydra's
 
 
 def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, ...] = ()) -> None:

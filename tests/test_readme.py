@@ -1,6 +1,7 @@
 """Every train.py / sample.py / score.py / evaluate.py / runs.py command in the README's code blocks composes its
-config as printed (its keys pass the entry point's own check first), and every data file it names is in the repository (except the lectures' names.txt, the README's one documented extra
-download), so a README command cannot rot silently."""
+config as printed (its keys pass the entry point's own check first), and every data file it names is in the
+repository (except the lectures' names.txt, the README's one documented extra download), so a README command
+cannot rot silently."""
 
 import re
 import shlex

@@ -67,7 +67,7 @@ def test_train_then_sample(tmp_path, words_file):
 
 def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
     sweep = tmp_path / "multirun"
-    overrides = [f"data.path={words_file}", *TINY, "train.max_steps=200", "train.log_interval=5"]
+    overrides = [f"data.path={words_file}", *TINY, "train.max_steps=80", "train.log_interval=5"]  # 4 evaluations
     run_script("train.py", "-m", "embedding=lookup,onehot", *overrides, f"hydra.sweep.dir={sweep}")
     runs = [sweep / "0", sweep / "1"]
     assert [compose_config([f"embedding={e}"]).embedding.name for e in ("lookup", "onehot")] == ["lookup", "onehot"]
@@ -81,7 +81,7 @@ def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
     # under grad/ besides), so that TensorBoard overlays them: the same table, so the same histogram
     for tag in ("embedding/table", "grad/embedding/table"):
         a, b = (events(r).Histograms(tag) for r in runs)
-        assert [e.step for e in a] == [e.step for e in b] == [20, 40, 60, 80, 100, 120, 140, 160, 180, 200], tag
+        assert [e.step for e in a] == [e.step for e in b] == [20, 40, 60, 80], tag
         a, b = a[0].histogram_value, b[0].histogram_value  # the words have 25 letters: 26 rows of n_embd=4
         assert a.num == b.num == 26 * 4 and abs(a.sum - b.sum) < 1e-4 and abs(a.max - b.max) < 1e-4, tag
 

@@ -46,7 +46,8 @@ def test_unknown_keys_are_refused_in_one_line_and_leave_no_run_dir(tmp_path, scr
         (Config, GROUPS, "~foo", unknown("foo", "known keys here: seed, data, embedding, model, optim, train, "
                                                 "experiment, hparams_search")),
         (SampleConfig, (), "+temp=0.5", unknown("temp", "did you mean temperature?")),
-        (SampleConfig, (), "model=mlp", unknown("model", f"known keys here: {', '.join(schema_keys(SampleConfig))}")),
+        (SampleConfig, (), "model=mlp", unknown("model", "did you mean mode?")),  # a group of train.py's, not a key
+        (SampleConfig, (), "xyz=1", unknown("xyz", f"known keys here: {', '.join(schema_keys(SampleConfig))}")),
     ],
 )  # fmt: skip
 def test_every_form_of_an_unknown_key_is_one_line(capsys, schema, groups, arg, message):

@@ -100,7 +100,10 @@ def main(dict_cfg: DictConfig) -> None:
     try:
         cfg: EvaluateConfig = to_dataclass(dict_cfg)
         r = report(cfg)
-        sys.stdout.write(json.dumps(r, indent=1, ensure_ascii=False) + "\n" if cfg.format == "json" else format_report(r))
+        if cfg.format == "json":
+            sys.stdout.write(json.dumps(r, indent=1, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(format_report(r))
     except USER_ERRORS as e:
         fail(str(e))
 

@@ -74,7 +74,8 @@ def main() -> None:
             ratios.append(this[on] / this[0])
             print(f"repeat {r + 1}: off {this[0]:.1f} steps/s, on {this[on]:.1f} steps/s", flush=True)
     probe = measure_seconds(cfg, max(3, args.repeats))
-    print(f"\n{args.steps} steps, evaluation every {args.eval_interval}, {args.repeats} repeats; {machine(args.threads)}")
+    every = f"{args.steps} steps, evaluation every {args.eval_interval}, {args.repeats} repeats"
+    print(f"\n{every}; {machine(args.threads)}")
     print(f"{'train.quality_samples':<24}{'median steps/s':>16}{'vs off':>10}")
     print(f"{0:<24}{statistics.median(speeds[0]):>16.1f}{1.0:>10.3f}")
     print(f"{on:<24}{statistics.median(speeds[on]):>16.1f}{statistics.median(ratios):>10.3f}")

@@ -5,12 +5,12 @@ import math
 
 import pytest
 import torch
+from test_scoring import VOCAB, family
 
 from makemore.decoding import greedy, likeliest
 from makemore.models import MODELS
 from makemore.sampling import SamplingError, generate, nucleus
 from makemore.scoring import score_words
-from test_scoring import VOCAB, family
 
 
 def all_names(model, max_len: int) -> dict[str, float]:
@@ -56,7 +56,8 @@ def test_nucleus_keeps_the_smallest_set_that_reaches_top_p():
     for top_p, kept in ((0.5, 1), (0.6, 2), (0.8, 2), (0.81, 3), (1.0, 4), (1e-9, 1)):
         out = nucleus(logits, top_p)
         assert torch.isfinite(out).sum(1).tolist() == [kept, kept]
-        assert torch.equal(out[0, :kept], logits[0, :kept]) and torch.equal(out[1].flip(0)[:kept], logits[1].flip(0)[:kept])
+        assert torch.equal(out[0, :kept], logits[0, :kept])
+        assert torch.equal(out[1].flip(0)[:kept], logits[1].flip(0)[:kept])
 
 
 def test_top_p_draws_only_from_the_nucleus_and_is_refused_outside_0_1():

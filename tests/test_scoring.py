@@ -7,13 +7,13 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from test_zoo import TINY
 
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig
 from makemore.data import Vocab, build_examples
 from makemore.evaluation import evaluate
 from makemore.models import MODELS, build_model
 from makemore.scoring import dense_row_ids, loss_by_position, score_words, unknown_characters
-from test_zoo import TINY
 
 WORDS = ["emma", "ava", "a", "olivia", "emma", "isabella", "mia", "bo"]
 VOCAB = Vocab.from_words(WORDS)

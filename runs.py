@@ -7,6 +7,8 @@
 Unfinished runs (no metrics.json: interrupted, or still training) come last, with - for their losses.
 """
 
+import difflib
+import os
 import sys
 from pathlib import Path
 
@@ -21,20 +23,31 @@ def parse(args: list[str]) -> dict:
     for arg in args:
         key, sep, value = arg.partition("=")
         if not sep or key not in options:
-            fail(f"runs.py takes sort=KEY and roots=DIR[,DIR], not {arg!r}")
+            close = difflib.get_close_matches(key, list(options), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]}={value}?" if close and sep else "it takes sort=KEY and roots=DIR[,DIR]"
+            fail(f"runs.py: unknown argument {arg!r}; {hint}")
         options[key] = value
     if options["sort"] not in SORT_KEYS:
-        fail(f"sort={options['sort']} is not a column: expected one of {', '.join(SORT_KEYS)}")
+        close = difflib.get_close_matches(options["sort"], SORT_KEYS, n=1, cutoff=0.5)
+        hint = f"did you mean sort={close[0]}?" if close else f"expected one of {', '.join(SORT_KEYS)}"
+        fail(f"sort={options['sort']} is not a column; {hint}")
     return options
 
 
-if __name__ == "__main__":
-    if {"-h", "--help"} & set(sys.argv[1:]):
+def main(argv: list[str]) -> None:
+    if {"-h", "--help"} & set(argv):
         print(__doc__)
-        sys.exit(0)
-    options = parse(sys.argv[1:])
+        return
+    options = parse(argv)
     roots = [Path(r) for r in options["roots"].split(",")]
     rows = list_runs(roots)
     if not rows:
         fail(f"no runs under {' or '.join(map(str, roots))} in {Path.cwd()}; train one with `python train.py`")
     print(format_runs(sort_runs(rows, options["sort"])))
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except BrokenPipeError:  # `python runs.py | head` closed stdout: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail

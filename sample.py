@@ -3,10 +3,14 @@
     python sample.py                              # 20 names from the newest run under outputs/
     python sample.py run=outputs/2026-11-28/10-00-00 num_samples=50 temperature=0.8
     python sample.py prefix=ka top_k=5 only_new=true
+    python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name twice, quality numbers on stderr
+    python sample.py mode=likeliest prefix=ka          # the 20 likeliest names starting with "ka", with log-likelihoods
+    python sample.py mode=greedy                       # the likeliest character each time: one name
 """
 
 import os
 import sys
+from collections.abc import Iterable
 
 import hydra
 import torch
@@ -14,12 +18,14 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, fail, to_dataclass
+from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import SampleConfig
 from makemore.data import Vocab
+from makemore.decoding import greedy, likeliest
 from makemore.device import resolve_device
+from makemore.quality import Reference, quality
 from makemore.rundir import BEST, LAST, find_checkpoint
-from makemore.sampling import SamplingError, generate
+from makemore.sampling import SamplingError, check_options, generate
 
 ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 
@@ -47,23 +53,12 @@ def main(dict_cfg: DictConfig) -> None:
         train_words = set(ckpt["train_words"])
         device = resolve_device(cfg.device, key="device")
         model.to(device)
-        generator = torch.Generator(device=device).manual_seed(cfg.seed)
-        names = generate(
-            model,
-            vocab,
-            cfg.num_samples,
-            generator,
-            exclude=train_words if cfg.only_new else None,
-            temperature=cfg.temperature,
-            top_k=cfg.top_k,
-            prefix=cfg.prefix,
-            max_len=cfg.max_len,
-        )
+        lines = decoded(cfg, model, vocab, train_words, device)
         check_stdout_can_show(vocab)
-        new = 0
-        for name in names:
-            print(name)
-            new += name not in train_words
+        names = []
+        for name, line in lines:
+            print(line)
+            names.append(name)
         sys.stdout.flush()
     except USER_ERRORS as e:
         fail(str(e))
@@ -73,8 +68,33 @@ def main(dict_cfg: DictConfig) -> None:
     except OSError as e:  # stdout is a full disk (or /dev/full), or fails otherwise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail again
         fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the names")
-    print(f"{new} of {cfg.num_samples} names are new (not in the training words); from {path}", file=sys.stderr)
+    new = sum(name not in train_words for name in names)
+    print(f"{new} of {len(names)} names are new (not in the training words); from {path}", file=sys.stderr)
+    if cfg.stats:
+        numbers = quality(names, Reference.of(ckpt["train_words"]))
+        print("quality: " + ", ".join(f"{k} {v:.4f}" for k, v in numbers.items()), file=sys.stderr)
+
+
+def decoded(cfg: SampleConfig, model, vocab: Vocab, train_words: set[str], device) -> Iterable[tuple[str, str]]:
+    """(name, the line that shows it): random names as they come (mode=sample), or the likeliest with their
+    log-likelihoods. Every argument is checked before the first name."""
+    options = dict(temperature=cfg.temperature, top_k=cfg.top_k, top_p=cfg.top_p, prefix=cfg.prefix,
+                   max_len=cfg.max_len)  # fmt: skip
+    check_options(vocab, cfg.num_samples, **options)
+    if cfg.mode == "greedy":
+        found = greedy(model, vocab, cfg.prefix, cfg.max_len)
+        if found is None:
+            raise SamplingError(f"mode=greedy: the greedy name does not end within max_len={cfg.max_len} characters")
+        return [(found[0], f"{found[0]}\t{found[1]:.4f}")]
+    if cfg.mode == "likeliest":
+        return [(n, f"{n}\t{ll:.4f}") for n, ll in likeliest(model, vocab, cfg.num_samples, cfg.beam_width,
+                                                              cfg.prefix, cfg.max_len)]  # fmt: skip
+    generator = torch.Generator(device=device).manual_seed(cfg.seed)
+    exclude = train_words if cfg.only_new else None
+    names = generate(model, vocab, cfg.num_samples, generator, exclude=exclude, unique=cfg.unique, **options)
+    return ((name, name) for name in names)
 
 
 if __name__ == "__main__":
+    refuse_unknown_overrides(sys.argv[1:], SampleConfig)  # sample.py takes no config groups
     main()

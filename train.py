@@ -30,7 +30,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore import distributed
-from makemore.cli import USER_ERRORS, fail, to_dataclass
+from makemore.cli import USER_ERRORS, config_groups, fail, refuse_unknown_overrides, resolve_data_path, to_dataclass
 from makemore.config import Config
 from makemore.resume import resolve_latest
 from makemore.rundir import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
@@ -39,7 +39,6 @@ from makemore.sweep import record_failure
 from makemore.trainer import train
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).resolve().parent
 
 ConfigStore.instance().store(name="base_config", node=Config)
 # configs/config.yaml: a resumed run's directory is the run it resumes, its session's .hydra/ a subfolder
@@ -82,14 +81,6 @@ def new_run_dir(name: str) -> str:
     """outputs/DATE/TIME, or outputs/DATE/TIME_2, ... when another run started in the same second took it.
     Under torchrun every rank uses rank 0's name as it is (rank 0's clock, one run)."""
     return name if distributed.from_env().enabled else claim_dir(name)
-
-
-def resolve_data_path(path: str) -> str:
-    """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
-    p = Path(path)
-    if p.is_absolute() or p.exists() or not (HERE / p).exists():
-        return path
-    return str(HERE / p)
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="config")
@@ -174,6 +165,7 @@ def torchrun_overrides(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
+    refuse_unknown_overrides(sys.argv[1:], Config, config_groups(Path(__file__).resolve().parent / "configs"))
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
         main()

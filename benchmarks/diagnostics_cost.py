@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT))  # this checkout's makemore, whatever is installed
 
 from makemore.config import Config, TrainConfig  # noqa: E402
 from makemore.data import load_corpus  # noqa: E402
-from makemore.diagnostics import Diagnostics, Projector  # noqa: E402
+from makemore.diagnostics import Diagnostics  # noqa: E402
 from makemore.examples import Examples  # noqa: E402
 from makemore.models import build_model  # noqa: E402
+from makemore.projector import Projector  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
 
@@ -52,7 +53,7 @@ def record_seconds(cfg: Config, repeats: int, workdir: Path) -> float:
     log_dir = Path(tempfile.mkdtemp(dir=workdir))
     writer = SummaryWriter(log_dir=str(log_dir))
     examples = Examples.build(corpus.train_words, corpus.vocab, model.block_size, model.sequence)
-    projector = Projector(log_dir / "projector_config.pbtxt", resumed_at=None)
+    projector = Projector(log_dir / "projector_config.pbtxt", resumed_at=None, max_steps=cfg.train.max_steps)
     diagnostics = Diagnostics(writer, model, corpus.vocab, examples, cfg.train.batch_size, cfg.seed, projector)
     diagnostics.record(0, cfg.optim.lr)  # warm-up
     times = []

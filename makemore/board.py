@@ -1,12 +1,13 @@
 """A run's TensorBoard, wired once: the curves, the diagnostics at evaluations, the hyperparameters at the end.
 
-    board = Board(run, cfg, model, vocab, train_examples, world, resumed_at=None)
+    board = Board(run, cfg, model, vocab, train_examples, world, resumed_at=None, train_words=words)
     board.train_point(step, loss, lr)     # every train.log_interval steps
     board.val_point(step, val_loss, lr)   # every train.eval_interval steps
     board.final(config_dict, metrics)     # once, with the final losses (HPARAMS)
     board.close()
 
-Tags: loss/train, loss/val, lr, metrics/*_loss, and with train.diagnostics those of makemore/diagnostics.py.
+Tags: loss/train, loss/val, lr, metrics/*_loss, quality/* (makemore/quality.py, from train.quality_samples names),
+and with train.diagnostics those of makemore/diagnostics.py.
 Under torchrun only rank 0 writes; the other ranks hold a Board that writes nothing.
 """
 
@@ -18,9 +19,11 @@ from torch.utils.tensorboard import SummaryWriter
 
 from makemore.config import Config
 from makemore.data import Vocab
-from makemore.diagnostics import Diagnostics, Projector, write_hparams
+from makemore.diagnostics import Diagnostics, write_hparams
 from makemore.distributed import Dist
 from makemore.examples import Examples
+from makemore.projector import Projector
+from makemore.quality import QualityProbe
 from makemore.rundir import RunDir
 
 
@@ -43,7 +46,7 @@ def wait_for_a_later_second(log_dir: Path) -> None:
 
 class Board:
     def __init__(self, run: RunDir, cfg: Config, model: nn.Module, vocab: Vocab, examples: Examples, world: Dist,
-                 resumed_at: int | None):  # fmt: skip
+                 resumed_at: int | None, train_words: list[str] = ()):  # fmt: skip
         self.writes = world.is_main
         # purge_step: events a killed process logged after its last checkpoint are hidden, so the curve stays one line
         purge_step = None if resumed_at is None else resumed_at + 1
@@ -52,9 +55,12 @@ class Board:
         self.writer = SummaryWriter(log_dir=str(run.path), purge_step=purge_step) if self.writes else Silent()
         self.diagnostics = None
         if cfg.train.diagnostics and self.writes:
-            projector = Projector(run.projector_config, resumed_at)
+            projector = Projector(run.projector_config, resumed_at, cfg.train.max_steps)
             batch, seed = cfg.train.batch_size, cfg.seed
             self.diagnostics = Diagnostics(self.writer, model, vocab, examples, batch, seed, projector)
+        self.quality = None
+        if cfg.train.quality_samples and train_words and self.writes:
+            self.quality = QualityProbe(model, vocab, list(train_words), cfg.train.quality_samples, cfg.seed)
 
     def train_point(self, step: int, loss: float, lr: float) -> None:
         self.writer.add_scalar("loss/train", loss, step)
@@ -62,6 +68,9 @@ class Board:
 
     def val_point(self, step: int, val_loss: float, lr: float) -> None:
         self.writer.add_scalar("loss/val", val_loss, step)
+        if self.quality is not None:
+            for name, value in self.quality.measure().items():
+                self.writer.add_scalar(f"quality/{name}", value, step)
         if self.diagnostics is not None:
             self.diagnostics.record(step, lr)
 

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from hydra._internal.utils import get_args_parser
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
@@ -23,6 +25,17 @@ from makemore.sweep import collect_failures, collect_runs, format_failures, form
 
 # errors a person can act on: printed as one line, no traceback
 USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
+
+
+ROOT = Path(__file__).resolve().parents[1]  # where train.py and the bundled data/ live
+
+
+def resolve_data_path(path: str) -> str:
+    """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists() or not (ROOT / p).exists():
+        return path
+    return str(ROOT / p)
 
 
 RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an error rank 0 reports too
@@ -52,6 +65,20 @@ def unknown_keys(cfg: DictConfig, schema: type, prefix: str = "") -> list[tuple[
     return found
 
 
+def unknown_key(key: str, known: list[str]) -> ConfigError:
+    """The one line for a key no dataclass declares: the closest known key, else the keys at its level. Under a
+    known parent (train.maxsteps) only its siblings' own names are compared; a mistyped parent (trian.max_steps)
+    compares whole keys as deep as it."""
+    level, _, name = key.rpartition(".")
+    siblings = {k.rpartition(".")[2]: k for k in known if k.rpartition(".")[0] == level}
+    if siblings:
+        close = [siblings[n] for n in difflib.get_close_matches(name, list(siblings), n=1, cutoff=0.5)]
+    else:
+        close = difflib.get_close_matches(key, [k for k in known if k.count(".") == key.count(".")], n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]}?" if close else f"known keys here: {', '.join(siblings.values() or known)}"
+    return ConfigError(f"unknown config key {key} (not in makemore/config.py); {hint}")
+
+
 def refuse_unknown_keys(cfg: DictConfig) -> None:
     """One line for the first key no dataclass declares, naming the closest known key: `+` adds a key Hydra
     would otherwise take silently and the run would ignore."""
@@ -59,9 +86,40 @@ def refuse_unknown_keys(cfg: DictConfig) -> None:
     if not dataclasses.is_dataclass(schema):
         return
     for key, known in unknown_keys(cfg, schema):
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.5)
-        hint = f"did you mean {close[0]}?" if close else f"known keys here: {', '.join(known)}"
-        raise ConfigError(f"unknown config key {key} (not in makemore/config.py); {hint}")
+        raise unknown_key(key, known)
+
+
+def schema_keys(schema: type, prefix: str = "") -> dict[str, bool]:
+    """Every key a dataclass declares, nested ones dotted, each with whether it is a node (a dataclass) itself:
+    Config -> {"seed": False, "data": True, "data.path": False, ...}."""
+    keys = {}
+    for f in dataclasses.fields(schema):
+        node = dataclasses.is_dataclass(f.type)
+        keys[prefix + f.name] = node
+        if node:
+            keys.update(schema_keys(f.type, f"{prefix}{f.name}."))
+    return keys
+
+
+def config_groups(config_dir: Path) -> tuple[str, ...]:
+    """The config groups an entry point takes (model=..., experiment=...): the folders of its config dir."""
+    return tuple(sorted(p.name for p in config_dir.iterdir() if p.is_dir() and p.name != "hydra"))  # hydra/: Hydra's
+
+
+def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, ...] = ()) -> None:
+    """Before Hydra composes anything: one line for the first command-line key (with `+` or without) that neither
+    the dataclass nor a config group declares. Hydra's own message for `train.maxsteps=10` runs to six lines."""
+    try:
+        overrides = OverridesParser.create().parse_overrides(get_args_parser().parse_known_args(argv)[0].overrides)
+    except Exception:  # not an override Hydra can parse: Hydra says what is wrong with it
+        return
+    keys = schema_keys(schema)
+    for override in overrides:
+        key = override.key_or_group
+        under_a_value = any(key.startswith(k + ".") for k, node in keys.items() if not node)  # optim.milestones.0
+        if override.is_hydra_override() or key in groups or key in keys or under_a_value:
+            continue
+        fail(str(unknown_key(key, [*keys, *(g for g in groups if g not in keys)])))
 
 
 def to_dataclass(cfg: DictConfig):

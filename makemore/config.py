@@ -9,6 +9,7 @@ in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lec
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -129,6 +130,7 @@ class TrainConfig:
     log_interval: int = 50  # steps between train-loss points (the mean over the interval)
     device: str = "auto"  # auto (cuda, else Apple's mps, else cpu) | cpu | cuda | cuda:N | mps
     diagnostics: bool = True  # at each evaluation: histograms, saturation, update ratios, projector, scatter, samples
+    quality_samples: int = 1000  # names sampled at each evaluation for quality/* (new, distinct, ...); 0: none
     resume: str | None = None  # a run directory or checkpoint to go on from, exactly; latest: the newest unfinished run
     max_time: float | None = None  # minutes of training; stop at the first loss/train point past them. null: no limit
     patience: int | None = None  # evaluations in a row without a new best val before stopping; null: never stop early
@@ -142,6 +144,7 @@ class TrainConfig:
         _check(self.batch_size >= 1, "train.batch_size", self.batch_size, "an integer >= 1")
         _check(self.eval_interval >= 1, "train.eval_interval", self.eval_interval, "an integer >= 1")
         _check(self.log_interval >= 1, "train.log_interval", self.log_interval, "an integer >= 1")
+        _check(self.quality_samples >= 0, "train.quality_samples", self.quality_samples, "an integer >= 0 (0: off)")
         _check(self.threads >= 0, "train.threads", self.threads, "an integer >= 0 (0: torch's default)")
         _check(self.precision in PRECISIONS, "train.precision", self.precision, f"one of {', '.join(PRECISIONS)}")
         ok = self.device in DEVICES or self.device.startswith("cuda:")
@@ -185,10 +188,62 @@ class SampleConfig:
     max_len: int = 32  # characters per name at most, prefix included
     only_new: bool = False  # print only names that are not in the training words
     device: str = "cpu"  # where to sample: cpu | cuda | cuda:N | mps | auto
+    top_p: float = 1.0  # nucleus sampling: only the likeliest characters that make up this much probability; 1: all
+    unique: bool = False  # never print a name twice
+    mode: str = "sample"  # sample: at random | greedy: the likeliest character each time | likeliest: beam search
+    beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
+    stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
 
-    # num_samples, temperature, top_k, prefix and max_len are checked by makemore.sampling.check_options, against
-    # the model's vocabulary, before the first name is made
+    # num_samples, temperature, top_k, top_p, prefix and max_len are checked by makemore.sampling.check_options,
+    # against the model's vocabulary, before the first name is made
     def __post_init__(self):
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
+        _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
+        _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
+
+
+DECODE_MODES = ("sample", "greedy", "likeliest")
+FORMATS = ("table", "csv", "json")
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class ScoreConfig:
+    run: str | None = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    words: str | None = None  # a file with one word per line, or - for stdin
+    word: Any = None  # words given inline: word=emma or 'word=[emma,xqzt]'
+    format: str = "table"  # table (aligned, for people) | csv | json
+    sort: bool = True  # likeliest first; false: in the order given
+    device: str = "cpu"  # where to score: cpu | cuda | cuda:N | mps | auto
+
+    def __post_init__(self):
+        if self.word is not None and not isinstance(self.word, list):
+            self.word = [self.word]  # word=emma: one word
+        self.word = [str(w) for w in self.word or []]
+        _check(self.format in FORMATS, "format", self.format, f"one of {', '.join(FORMATS)}")
+        ok = self.device in DEVICES or self.device.startswith("cuda:")
+        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
+
+
+@dataclass
+class EvalDataConfig:
+    path: str | None = None  # a word file to evaluate on, whole; null: the run's own split (split=)
+
+
+@dataclass
+class EvaluateConfig:
+    run: str | None = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    data: EvalDataConfig = field(default_factory=EvalDataConfig)
+    split: str | None = None  # train | val | test of the run's own words; null: val, unless data.path is given
+    format: str = "table"  # table | json
+    device: str = "cpu"  # where to evaluate: cpu | cuda | cuda:N | mps | auto
+
+    def __post_init__(self):
+        _check(self.split is None or self.split in SPLITS, "split", self.split, f"one of {', '.join(SPLITS)}")
+        _check(not (self.split and self.data.path), "split", self.split,
+               "no split with data.path (a given file is evaluated whole)")  # fmt: skip
+        _check(self.format in ("table", "json"), "format", self.format, "table or json")
+        ok = self.device in DEVICES or self.device.startswith("cuda:")
+        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")

@@ -28,43 +28,51 @@ class DataError(ValueError):
     """A word file that can't be used; the message names the file and the problem."""
 
 
-def load_words(path: str | Path) -> list[str]:
-    """One word per line: stripped, NFC-normalised, blank lines dropped, duplicates kept."""
+def load_words(path: str | Path, key: str = "data.path") -> list[str]:
+    """One word per line: stripped, NFC-normalised, blank lines dropped, duplicates kept. `key` names the file in
+    errors (score.py reads its words=FILE with the same rules)."""
     path = Path(path)
+    where = f"{key} {path}"
     if not path.exists():
-        raise DataError(f"data.path {path}: no such file")
+        raise DataError(f"{where}: no such file")
     if path.is_dir():
-        raise DataError(f"data.path {path}: is a directory, expected a text file with one word per line")
+        raise DataError(f"{where}: is a directory, expected a text file with one word per line")
     if not path.is_file():  # a pipe or a device would be read until memory or patience runs out
-        raise DataError(f"data.path {path}: is not a regular file (a pipe, socket or device?); put the words in a file")
+        raise DataError(f"{where}: is not a regular file (a pipe, socket or device?); put the words in a file")
     try:
         with path.open("rb") as f:
             too_big = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES
             raw = b"" if too_big else f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
     except OSError as e:
-        raise DataError(f"data.path {path}: cannot be read ({e.strerror})") from None
+        raise DataError(f"{where}: cannot be read ({e.strerror})") from None
+    return parse_words(raw, where, too_big)
+
+
+def parse_words(raw: bytes, where: str, too_big: bool = False) -> list[str]:
+    """The words of a file's bytes (or stdin's, read with at most MAX_FILE_BYTES + 1), checked as load_words says;
+    `where` starts every error."""
     if too_big or len(raw) > MAX_FILE_BYTES:
         raise DataError(
-            f"data.path {path}: is bigger than {MAX_FILE_BYTES / 2**30:.0f} GiB, the most a word file may have; "
+            f"{where}: is bigger than {MAX_FILE_BYTES / 2**30:.0f} GiB, the most a word file may have; "
             "use a sample of its words"
         )
     if b"\x00" in raw:
-        raise DataError(f"data.path {path}: looks like a binary file (it has NUL bytes), expected UTF-8 text")
+        raise DataError(f"{where}: looks like a binary file (it has NUL bytes), expected UTF-8 text")
     try:
         text = raw.decode("utf-8-sig")  # -sig: a byte-order mark from Windows editors is not a character
     except UnicodeDecodeError as e:
-        raise DataError(f"data.path {path}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
+        raise DataError(f"{where}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
     words = [unicodedata.normalize("NFC", line.strip()) for line in text.split("\n")]  # \r\n: strip() takes the \r
-    check_no_line_breaks(words, path)
+    check_no_line_breaks(words, where)
     longest = max(range(len(words)), key=lambda i: len(words[i]), default=None)
     if longest is not None and len(words[longest]) > MAX_WORD_LEN:
         raise DataError(
-            f"data.path {path}: line {longest + 1} is {len(words[longest]):,} characters long, a word may have "
+            f"{where}: line {longest + 1} is {len(words[longest]):,} characters long, a word may have "
             f"at most {MAX_WORD_LEN:,}; expected one word per line"
         )
     words = [w for w in words if w]
     if not words:
-        raise DataError(f"data.path {path}: has no words (it is empty or blank)")
+        raise DataError(f"{where}: has no words (it is empty or blank)")
     return words
 
 
@@ -72,7 +80,7 @@ def load_words(path: str | Path) -> list[str]:
 LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def check_no_line_breaks(words: list[str], path: Path) -> None:
+def check_no_line_breaks(words: list[str], where: str) -> None:
     """Lines are split on \n only: another line break left inside a word (after stripping) is refused, by line."""
     for i, word in enumerate(words):
         found = LINE_BREAKS.search(word)
@@ -80,7 +88,7 @@ def check_no_line_breaks(words: list[str], path: Path) -> None:
             char = found.group()
             name = unicodedata.name(char, "a control character")
             raise DataError(
-                f"data.path {path}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
+                f"{where}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
                 "expected one word per line, lines separated by \\n (or \\r\\n) only"
             )
 

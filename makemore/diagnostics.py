@@ -10,7 +10,9 @@
     grad/<param>                     histograms of each parameter's gradient
     update_ratio/<param>             log10(std(lr * grad) / std(param))
     grad_norm                        L2 norm of all gradients together
-    embedding (projector)            the character table, one labelled row per token
+    embedding/table                  histogram of the character table, the same tag whichever embedding module holds it
+    grad/embedding/table             histogram of the table's gradient (also grad/<param> under the module's own name)
+    embedding (projector)            the character table, one labelled row per token (makemore/projector.py)
     embedding/scatter                the table in 2-D (PCA when n_embd > 2), as an image
     samples                          a few names, as text
 
@@ -25,14 +27,11 @@ the same weights, bit for bit.
 """
 
 import unicodedata
-from pathlib import Path
 
 import numpy as np
 import torch
-from google.protobuf import text_format
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams, text
@@ -40,6 +39,7 @@ from torch.utils.tensorboard.summary import hparams, text
 from makemore.config import flat_keys
 from makemore.data import Vocab
 from makemore.examples import Examples
+from makemore.projector import Projector
 from makemore.sampling import sample_batch
 
 ACTIVATIONS = (nn.Tanh, nn.GELU, nn.ReLU, nn.Sigmoid)  # the nonlinearities whose inputs and outputs are histogrammed
@@ -103,8 +103,8 @@ class Diagnostics:
     """Records the per-evaluation diagnostics of one run; see the module docstring for the tags."""
 
     def __init__(
-        self, writer: SummaryWriter, model: nn.Module, vocab: Vocab, examples: "Examples", batch_size: int,
-        seed: int, projector: "Projector",
+        self, writer: SummaryWriter, model: nn.Module, vocab: Vocab, examples: Examples, batch_size: int,
+        seed: int, projector: Projector,
     ):  # fmt: skip
         self.writer, self.model, self.vocab, self.seed, self.projector = writer, model, vocab, seed, projector
         self.device = examples.device
@@ -156,13 +156,15 @@ class Diagnostics:
                 if torch.isfinite(ratio) and ratio > 0:  # a parameter still all equal (a fresh norm's ones) has none
                     w.add_scalar(f"update_ratio/{name}", ratio.log10().item(), step)
         w.add_scalar("grad_norm", torch.stack(norms).norm().item(), step)
+        # lookup's table is embedding.lookup.weight, one-hot's embedding.proj.weight (transposed): one tag for both,
+        # so that the two runs' histograms overlay (a histogram doesn't see the transpose)
+        table = next(self.model.embedding.parameters())
+        w.add_histogram("embedding/table", table.detach(), step)
+        w.add_histogram("grad/embedding/table", dict(zip([p for _, p in named], grads, strict=True))[table], step)
 
     def _embedding(self, step: int) -> None:
         table = self.model.embedding.table.detach().cpu()  # (vocab_size, n_embd)
-        self.writer.add_embedding(
-            table, metadata=self.labels, metadata_header=["token", "kind"], global_step=step, tag="embedding"
-        )
-        self.projector.add_earlier_tables()
+        self.projector.add(table, self.labels, step)
         self.writer.add_image("embedding/scatter", scatter_image(table, self.vocab, step), step, dataformats="HWC")
 
     def _samples(self, step: int) -> None:
@@ -177,34 +179,6 @@ class Diagnostics:
         summary = text("samples", "\n".join(f"    {name}" for name in names))  # a markdown code block
         summary.value[0].tag = "samples"  # add_text would call it samples/text_summary
         self.writer.file_writer.add_summary(summary, step)
-
-
-class Projector:
-    """Keeps a resumed run's earlier embedding tables in the Projector's index, projector_config.pbtxt.
-
-    SummaryWriter.add_embedding rewrites that file from the tables *its* writer added; so after each
-    add_embedding this puts back the tables of the sessions before the resume, up to the step resumed
-    from (tables a killed process wrote after its last checkpoint are dropped).
-    """
-
-    def __init__(self, path: Path, resumed_at: int | None):
-        self.path = path
-        self.earlier = []
-        if resumed_at is not None and path.is_file():
-            old = text_format.Parse(path.read_text(), ProjectorConfig())
-            # tensor_name is "embedding:00100": the table's step
-            self.earlier = [e for e in old.embeddings if int(e.tensor_name.split(":")[-1]) <= resumed_at]
-
-    def add_earlier_tables(self) -> None:
-        if not self.earlier:
-            return
-        written = text_format.Parse(self.path.read_text(), ProjectorConfig())
-        merged = ProjectorConfig()
-        merged.embeddings.extend(self.earlier)
-        merged.embeddings.extend(written.embeddings)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(text_format.MessageToString(merged))
-        tmp.replace(self.path)
 
 
 def flatten(config: dict) -> dict:

@@ -3,7 +3,7 @@
     outputs/2026-11-28/10-00-00/          (or multirun/DATE/TIME/N for a -m sweep)
         .hydra/                           the resolved config (Hydra); .hydra/resume-DATE_TIME/ per resumed session
         events.out.tfevents.*             TensorBoard
-        NNNNN/embedding/, projector_config.pbtxt   the embedding projector's tables (train.diagnostics)
+        NNNNN/embedding/, projector_config.pbtxt   the projector's tables, step order (makemore/projector.py)
         checkpoints/best.pt               the lowest validation loss so far: what sample.py reads
         checkpoints/last.pt               the latest evaluation, interruption or the end: what train.resume reads
         metrics.json                      the final model's losses

@@ -163,7 +163,8 @@ class Trainer:
         cfg = self.cfg
         resumed_at = self.progress.step if self.resumed else None
         train_examples = self.examples["train"]
-        self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, train_examples, self.world, resumed_at)
+        self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, train_examples, self.world, resumed_at,
+                           train_words=self.corpus.train_words)  # fmt: skip
         self.bar = tqdm(total=cfg.train.max_steps, initial=self.progress.step, desc="train", unit="step",
                         disable=not (progress_bar and self.world.is_main), dynamic_ncols=True,
                         mininterval=0.1 if sys.stderr.isatty() else 30)  # a file: a line per 30 s  # fmt: skip

@@ -22,9 +22,30 @@ def test_throughput(words_file, tmp_path, monkeypatch, capsys):
 
 
 def test_time_to_loss(words_file, monkeypatch, capsys):
-    args = ["--lecture-steps=20", "--lecture-eval=10", "--speedrun-steps=20"]
+    args = ["--lecture-steps=20", "--lecture-eval=10", "--speedrun-steps=20"]  # capped far above val 2.17
     out = run(time_to_loss, monkeypatch, capsys, f"--data={words_file}", *args)
     assert "| lecture_mlp" in out and "| speedrun" in out
+    assert out.count("not reached in 20 steps") >= 2 and "inf" not in out and "nan" not in out
+    assert "neither recipe reaches 2.1700 (lecture 20 steps, speedrun 20 steps): no ratio" in out
+
+
+def timed(curve, steps, seconds):
+    return time_to_loss.Timed(curve, {"steps": steps, "val_loss": curve[-1][2]}, seconds)
+
+
+def test_time_to_loss_says_which_capped_run_falls_short():
+    lecture = timed([(10.0, 1000, 2.5), (20.0, 2000, 2.2)], 2000, 21.0)
+    speedrun = timed([(1.0, 100, 2.4), (2.0, 200, 2.1)], 200, 2.5)
+    short = timed([(1.0, 100, 2.4)], 100, 1.5)
+    assert lecture.cell(2.2) == "20.0 s @ 2000" and lecture.cell(2.1) == "not reached in 2000 steps"
+    assert time_to_loss.compare(2.2, lecture, speedrun) == "speedrun reaches 2.2000 10.0x sooner (2.0 s against 20.0 s)"
+    assert time_to_loss.compare(2.1, lecture, speedrun) == (
+        "the lecture recipe does not reach 2.1000 in its 2000 steps: speedrun is more than 10.5x sooner "
+        "(the lecture's whole 21.0 s run against speedrun's 2.0 s)")  # fmt: skip
+    assert time_to_loss.compare(2.2, lecture, short) == (
+        "speedrun does not reach 2.2000 in its 100 steps (1.5 s; raise --speedrun-steps); "
+        "the lecture recipe reaches it in 20.0 s")  # fmt: skip
+    assert time_to_loss.compare(2.1, lecture, short).startswith("neither recipe reaches 2.1000")
 
 
 def test_sampling(words_file, monkeypatch, capsys):

@@ -10,8 +10,9 @@ from subprocess import PIPE
 import pytest
 import torch
 
-from conftest import ROOT, TINY, events, run_script
+from conftest import ROOT, TINY, compose_config, events, run_script
 from makemore.distributed import Dist, share
+from makemore.trainer import train
 
 
 def test_shares_cover_the_global_batch_in_order():
@@ -30,7 +31,7 @@ def test_two_processes_interrupted_and_resumed_give_the_one_process_curve(tmp_pa
     # dropout off: each rank draws its own dropout masks, so only a dropout-free run can match to 1e-4
     overrides = [f"data.path={words_file}", *TINY, "model.dropout=0.0", "train.log_interval=5"]
     overrides += ["train.max_steps=400", "train.eval_interval=50"]
-    run_script("train.py", *overrides, f"hydra.run.dir={tmp_path / 'one'}")
+    train(compose_config(overrides), tmp_path / "one", progress=False)  # the reference: one process, in this one
 
     first = torchrun(*overrides, cwd=tmp_path)  # no hydra.run.dir: the ranks must agree on one
     deadline = time.monotonic() + 240

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import CONFIGS, ROOT, TINY, compose_config, hparams_of, run_script, write_tiny_words
+from conftest import CONFIGS, ROOT, TINY, compose_config, events, hparams_of, run_script, write_tiny_words
+from makemore.cli import USER_ERRORS, to_dataclass
 from makemore.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
@@ -65,7 +67,7 @@ def test_train_then_sample(tmp_path, words_file):
 
 def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
     sweep = tmp_path / "multirun"
-    overrides = [f"data.path={words_file}", *TINY, "train.max_steps=200", "train.log_interval=5"]
+    overrides = [f"data.path={words_file}", *TINY, "train.max_steps=80", "train.log_interval=5"]  # 4 evaluations
     run_script("train.py", "-m", "embedding=lookup,onehot", *overrides, f"hydra.sweep.dir={sweep}")
     runs = [sweep / "0", sweep / "1"]
     assert [compose_config([f"embedding={e}"]).embedding.name for e in ("lookup", "onehot")] == ["lookup", "onehot"]
@@ -75,6 +77,13 @@ def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
         assert max(abs(a[s] - b[s]) for s in a) < 1e-4, tag
     # two rows in the HPARAMS tab, one per run, each in its run's own directory
     assert [hparams_of(r)[0]["embedding.name"] for r in runs] == ["lookup", "onehot"]
+    # one tag for the table and one for its gradient in both runs (embedding.lookup.weight / embedding.proj.weight
+    # under grad/ besides), so that TensorBoard overlays them: the same table, so the same histogram
+    for tag in ("embedding/table", "grad/embedding/table"):
+        a, b = (events(r).Histograms(tag) for r in runs)
+        assert [e.step for e in a] == [e.step for e in b] == [20, 40, 60, 80], tag
+        a, b = a[0].histogram_value, b[0].histogram_value  # the words have 25 letters: 26 rows of n_embd=4
+        assert a.num == b.num == 26 * 4 and abs(a.sum - b.sum) < 1e-4 and abs(a.max - b.max) < 1e-4, tag
 
 
 def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):
@@ -90,12 +99,9 @@ def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["train.max_steps=-5"], "train.max_steps=-5"),
-        (["model.dropout=1.5"], "model.dropout=1.5"),
-        (["data.path=/nonexistent/words.txt"], "/nonexistent/words.txt: no such file"),
-        (["model.n_embdd=3"], "n_embdd"),
-        (["optim.lr=fast"], "optim.lr"),
-        (["data.path={few}"], "{few}: 5 words are too few for a train/val/test split"),
+        (["model.n_embdd=3"], "n_embdd"),  # refused before Hydra composes
+        (["optim.lr=fast"], "optim.lr"),  # refused by Hydra's type check
+        (["data.path={few}"], "{few}: 5 words are too few for a train/val/test split"),  # refused inside train()
     ],
 )
 def test_bad_input_gets_one_clear_line(tmp_path, args, message):
@@ -107,6 +113,24 @@ def test_bad_input_gets_one_clear_line(tmp_path, args, message):
     assert proc.returncode != 0
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (run_dir / "checkpoints").exists() and not (run_dir / "metrics.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train.max_steps=-5"], "train.max_steps=-5"),
+        (["model.dropout=1.5"], "model.dropout=1.5"),
+        (["data.path=/nonexistent/words.txt"], "/nonexistent/words.txt: no such file"),
+    ],
+)
+def test_bad_values_are_errors_the_entry_points_print_in_one_line(tmp_path, args, message):
+    # the same path as the subprocess cases above, in-process: compose, check, train; USER_ERRORS are one line
+    with pytest.raises(USER_ERRORS) as err:
+        with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+            cfg = to_dataclass(compose(config_name="config", overrides=args))
+        train(cfg, tmp_path / "run", progress=False)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +179,12 @@ def test_ten_million_names_stream_in_bounded_memory(tiny_run):
         stderr = proc.stderr.read()
         proc.wait(timeout=60)
     assert "Traceback" not in stderr
+
+
+def test_sample_help_shows_only_its_own_keys():
+    out = run_script("sample.py", "--help").stdout  # score.py and evaluate.py share its help (hydra/help=own_keys)
+    assert out.startswith("sample.py takes the keys below") and "temperature: 1.0" in out and "num_samples: 20" in out
+    assert not any(group in out for group in ("experiment", "optim", "model:", "embedding", "hparams_search"))
 
 
 def test_sample_bad_input(tmp_path):

@@ -1,6 +1,11 @@
 """Faults injected for real (issue 12): bad runs in sweeps, two processes on one run directory, inputs that
 would take unbounded memory or time, a full disk, a full or ASCII-only stdout, a missing C++ compiler, wrong
-or tampered files, and inputs that would silently give wrong results. Every refusal is one line, no traceback."""
+or tampered files, and inputs that would silently give wrong results. Every refusal is one line, no traceback.
+
+Where the entry point is what is tested (exit codes, a second process, ulimits, stdout, signals) the test runs
+train.py or sample.py; where the refusal is one of makemore's errors, the test raises it in-process and checks
+it is one line of a class the entry points print as such (USER_ERRORS): that printing is proved once, by
+test_outside_a_sweep_a_refusal_is_still_one_line_and_exit_2 (and test_refusals.py)."""
 
 import json
 import os
@@ -15,12 +20,15 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from hydra import compose, initialize_config_dir
 
-from conftest import ROOT, TINY, compose_config, run_script, write_tiny_words
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
+import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
+from conftest import CONFIGS, ROOT, TINY, compose_config, run_script, write_tiny_words
+from makemore.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+from makemore.cli import USER_ERRORS, to_dataclass
 from makemore.config import ConfigError
-from makemore.data import MAX_FILE_BYTES, load_words
-from makemore.rundir import RunDirBusy, hold, release
+from makemore.data import MAX_FILE_BYTES, DataError, load_words
+from makemore.rundir import BEST, LAST, RunDirBusy, find_checkpoint, hold, release
 from makemore.sampling import sample_batch
 from makemore.trainer import train
 
@@ -36,6 +44,29 @@ def one_line_error(proc, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in errors[0], errors[0]
     return errors[0]
+
+
+def one_line_refusal(err: pytest.ExceptionInfo, *fragments: str) -> str:
+    """In-process: an error the entry points print as one `error: ...` line (USER_ERRORS), holding every fragment."""
+    assert isinstance(err.value, USER_ERRORS), repr(err.value)
+    line = str(err.value)
+    assert "\n" not in line and all(fragment in line for fragment in fragments), line
+    return line
+
+
+def train_refused(overrides: list[str], tmp_path: Path, error=USER_ERRORS) -> pytest.ExceptionInfo:
+    """What train.py does with these overrides, in-process: compose, check, train; the error it raises."""
+    with pytest.raises(error) as err:
+        with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+            cfg = to_dataclass(compose(config_name="config", overrides=overrides))
+        train(cfg, tmp_path / "r", progress=False)
+    return err
+
+
+def sample_load(path: Path):
+    """What sample.py does with run=path before it prints a name: find, load and rebuild the checkpoint."""
+    found = find_checkpoint(str(path), prefer=(BEST, LAST), key="run")
+    return model_from_checkpoint(load_checkpoint(found), source=found)
 
 
 # --- 1. a bad run doesn't end a sweep -----------------------------------------------------------------------------
@@ -179,9 +210,9 @@ def test_a_pipe_a_device_or_a_huge_file_as_data_path_is_refused_at_once(tmp_path
         with path.open("wb") as f:
             f.truncate(MAX_FILE_BYTES + 1)  # sparse: 2 GiB that take no disk
     started = time.monotonic()
-    proc = run_script("train.py", f"data.path={path}", *TINY, f"hydra.run.dir={tmp_path / 'r'}", check=False)
-    one_line_error(proc, f"data.path {path}", "2 GiB" if kind == "huge" else "not a regular file")
-    assert time.monotonic() - started < 60
+    err = train_refused([f"data.path={path}", *TINY], tmp_path)
+    one_line_refusal(err, f"data.path {path}", "2 GiB" if kind == "huge" else "not a regular file")
+    assert isinstance(err.value, DataError) and time.monotonic() - started < 60
 
 
 @pytest.mark.parametrize(
@@ -215,7 +246,7 @@ def test_the_address_space_limit_counts(tmp_path, words_file):
 def tiny_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny_run")
     run_dir = folder / "run"
-    run_script("train.py", f"data.path={write_tiny_words(folder)}", *TINY, f"hydra.run.dir={run_dir}")
+    train(compose_config([f"data.path={write_tiny_words(folder)}", *TINY]), run_dir, progress=False)
     return run_dir
 
 
@@ -232,8 +263,8 @@ def test_only_new_gives_up_in_bounded_time_saying_how_many_it_found(tmp_path):
     words = tmp_path / "emma.txt"
     words.write_text("emma\n" * 50)  # a model that can only ever say "emma", a training word
     run_dir = tmp_path / "run"
-    run_script("train.py", f"data.path={words}", *TINY, "train.max_steps=200", "optim.lr=0.03",
-               f"hydra.run.dir={run_dir}")  # fmt: skip
+    cfg = compose_config([f"data.path={words}", *TINY, "train.max_steps=200", "optim.lr=0.03"])
+    train(cfg, run_dir, progress=False)
     started = time.monotonic()
     proc = run_script("sample.py", f"run={run_dir}", "only_new=true", "top_k=1", "num_samples=5", check=False)
     one_line_error(proc, "only_new: found 0 of 5 new names in ", "draws")
@@ -260,7 +291,7 @@ def test_a_full_disk_while_saving_is_one_line_and_the_good_checkpoint_resumes(tm
         pytest.skip("needs root to mount a tmpfs (the file-size-limit test below covers the message)")
     args = [f"data.path={words_file}", *TINY, f"hydra.run.dir={run_dir}"]
     probe = tmp_path / "probe"
-    run_script("train.py", *args[:-1], "train.max_steps=20", f"hydra.run.dir={probe}")
+    train(compose_config([*args[:-1], "train.max_steps=20"]), probe, progress=False)
     size = (probe / "checkpoints" / "best.pt").stat().st_size
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2 // 1024}k", "tmpfs", str(checkpoints)],
                    check=True)  # fmt: skip
@@ -294,16 +325,16 @@ def test_a_file_size_limit_while_saving_is_one_line(tmp_path, words_file):
     assert list((run_dir / "checkpoints").iterdir()) == []
 
 
-def test_a_corrupt_last_pt_resumes_from_best_pt(tmp_path, words_file):
+def test_a_corrupt_last_pt_resumes_from_best_pt(tmp_path, words_file, caplog):
     run_dir = tmp_path / "run"
     args = [f"data.path={words_file}", *TINY, "train.max_steps=40", f"hydra.run.dir={run_dir}"]
     train(compose_config(args[:-1]), run_dir, progress=False)
     last = run_dir / "checkpoints" / "last.pt"
     with last.open("r+b") as f:  # what a failing disk leaves: the second half gone
         f.truncate(last.stat().st_size // 2)
-    resumed = run_script("train.py", *args[:-1], "train.max_steps=60", f"train.resume={run_dir}")
-    logged = resumed.stdout + resumed.stderr
-    assert f"{last}: not a readable PyTorch file" in logged and "resuming from" in logged
+    with caplog.at_level("WARNING", logger="makemore.resume"):
+        train(compose_config([*args[:-1], "train.max_steps=60", f"train.resume={run_dir}"]), run_dir, progress=False)
+    assert f"{last}: not a readable PyTorch file" in caplog.text and "resuming from" in caplog.text
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 60
 
 
@@ -320,22 +351,21 @@ def test_sample_into_an_ascii_stdout(tmp_path):
     words.write_text("josé\nzoë\nrenée\nanaïs\nchloé\nmaëlle\nnoël\nbéa\n" * 5)
     run_dir = tmp_path / "run"
     train(compose_config([f"data.path={words}", *TINY]), run_dir, progress=False)
-    sample = [sys.executable, str(ROOT / "sample.py"), f"run={run_dir}", "num_samples=20"]
+    command = [sys.executable, str(ROOT / "sample.py"), f"run={run_dir}", "num_samples=20"]
     ascii_env = {**os.environ, "PYTHONIOENCODING": "ascii"}
-    proc = subprocess.run(sample, capture_output=True, text=True, env=ascii_env, timeout=300)
+    proc = subprocess.run(command, capture_output=True, text=True, env=ascii_env, timeout=300)
     one_line_error(proc, "stdout's encoding ascii can't show the model's characters", "PYTHONIOENCODING=utf-8")
     assert proc.stdout == ""
     c_locale = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONIOENCODING"))}
-    proc = subprocess.run(sample, capture_output=True, env={**c_locale, "LANG": "C", "LC_ALL": "C"}, timeout=300)
+    proc = subprocess.run(command, capture_output=True, env={**c_locale, "LANG": "C", "LC_ALL": "C"}, timeout=300)
     assert proc.returncode == 0 and len(proc.stdout.decode("utf-8").splitlines()) == 20  # Python's C-locale UTF-8
 
 
 def test_cuda_without_cuda_is_one_line(tmp_path, words_file):
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    proc = run_script("train.py", f"data.path={words_file}", *TINY, "train.device=cuda",
-                      f"hydra.run.dir={tmp_path / 'r'}", check=False)  # fmt: skip
-    one_line_error(proc, "train.device='cuda'", "no CUDA GPU")
+    err = train_refused([f"data.path={words_file}", *TINY, "train.device=cuda"], tmp_path, ConfigError)
+    one_line_refusal(err, "train.device='cuda'", "no CUDA GPU")
 
 
 def test_compile_without_a_cpp_compiler_is_one_line(tmp_path, words_file):
@@ -359,11 +389,11 @@ def test_compile_without_a_cpp_compiler_is_one_line(tmp_path, words_file):
 def test_a_text_or_yaml_file_is_not_a_checkpoint_and_not_a_threat(tmp_path, words_file, content):
     path = tmp_path / "config.yaml"
     path.write_text(content)
-    sampled = run_script("sample.py", f"run={path}", check=False)
-    resumed = run_script("train.py", f"data.path={words_file}", *TINY, f"train.resume={path}",
-                         f"hydra.run.dir={tmp_path / 'r'}", check=False)  # fmt: skip
-    for proc in (sampled, resumed):
-        line = one_line_error(proc, f"checkpoint {path}: not a checkpoint")
+    with pytest.raises(CheckpointError) as sampled:  # sample.py run=path
+        sample_load(path)
+    resumed = train_refused([f"data.path={words_file}", *TINY, f"train.resume={path}"], tmp_path, CheckpointError)
+    for err in (sampled, resumed):
+        line = one_line_refusal(err, f"checkpoint {path}: not a checkpoint")
         assert "run code" not in line
 
 
@@ -381,9 +411,9 @@ def test_nan_weights_are_refused_at_load(tiny_run, tmp_path):
         ckpt["model"][name].view(-1)[0] = float("nan")
 
     path = tampered(tiny_run, tmp_path, poison)
-    proc = run_script("sample.py", f"run={path}", check=False)
-    one_line_error(proc, f"checkpoint {path}: weights", "NaN or infinite")
-    assert proc.stdout == ""
+    with pytest.raises(CheckpointError) as err:  # sample.py refuses before it prints a name
+        sample_load(path)
+    one_line_refusal(err, f"checkpoint {path}: weights", "NaN or infinite")
 
 
 def test_a_vocabulary_with_duplicates_is_refused_at_load(tiny_run, tmp_path):
@@ -391,9 +421,9 @@ def test_a_vocabulary_with_duplicates_is_refused_at_load(tiny_run, tmp_path):
         ckpt["vocab"][2] = ckpt["vocab"][1]
 
     path = tampered(tiny_run, tmp_path, duplicate)
-    proc = run_script("sample.py", f"run={path}", check=False)
-    one_line_error(proc, f"checkpoint {path}: vocab holds", "more than once")
-    assert proc.stdout == ""
+    with pytest.raises(CheckpointError) as err:  # sample.py refuses before it prints a name
+        sample_load(path)
+    one_line_refusal(err, f"checkpoint {path}: vocab holds", "more than once")
 
 
 # --- 6. no silently wrong results ---------------------------------------------------------------------------------
@@ -413,8 +443,8 @@ def test_a_tiny_temperature_is_greedy_decoding(tiny_run, temperature):
 def test_a_line_break_inside_a_word_is_refused_naming_the_line(tmp_path, separator):
     path = tmp_path / "words.txt"
     path.write_text("anna\r\nbob\ncar" + separator + "la\n" + "dave\neve\nfred\n", newline="")
-    proc = run_script("train.py", f"data.path={path}", *TINY, f"hydra.run.dir={tmp_path / 'r'}", check=False)
-    one_line_error(proc, f"data.path {path}: line 3 holds U+{ord(separator):04X}", "inside a word")
+    err = train_refused([f"data.path={path}", *TINY], tmp_path, DataError)
+    one_line_refusal(err, f"data.path {path}: line 3 holds U+{ord(separator):04X}", "inside a word")
 
 
 def test_line_breaks_around_a_word_are_whitespace(tmp_path):
@@ -432,7 +462,11 @@ def test_line_breaks_around_a_word_are_whitespace(tmp_path):
      ("sample.py", "seed=-100000000000000000000000", "config key seed=-100000000000000000000000 is invalid"),
      ("train.py", "train.threads=100000", "config key train.threads=100000 is invalid: this machine has")],
 )  # fmt: skip
-def test_numbers_torch_or_the_os_cannot_take_are_one_line(tmp_path, tiny_run, words_file, script, override, message):
-    where = [f"data.path={words_file}", *TINY, f"hydra.run.dir={tmp_path / 'r'}"] if script == "train.py" else []
-    proc = run_script(script, *where, *([f"run={tiny_run}"] if script == "sample.py" else []), override, check=False)
-    one_line_error(proc, message)
+def test_numbers_torch_or_the_os_cannot_take_are_one_line(tmp_path, words_file, script, override, message):
+    if script == "train.py":
+        err = train_refused([f"data.path={words_file}", *TINY, override], tmp_path, ConfigError)
+    else:
+        with pytest.raises(ConfigError) as err:
+            with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+                to_dataclass(compose(config_name="sample", overrides=[override]))
+    one_line_refusal(err, message)

@@ -1,6 +1,7 @@
 """train.init_from: a run's weights start a run on new words; shared characters keep their rows, bit for bit."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -86,3 +87,13 @@ def test_a_conflicting_model_override_and_resume_are_refused(source, tmp_path):
     assert proc.returncode == 2 and f"error: train.init_from={best}: {message}" in proc.stderr
     with pytest.raises(Exception, match="no train.init_from with train.resume"):
         compose_config([f"train.init_from={run}", f"train.resume={run}"])
+
+
+def test_the_fine_tuning_examples_list_is_new_to_the_bundled_names():
+    # the README's fine-tuning measurement rests on this: 400 names the source run never saw, same alphabet
+    data = Path(__file__).resolve().parents[1] / "data"
+    old = (data / "old_names.txt").read_text(encoding="utf-8").split()
+    bundled = (data / "names.txt").read_text(encoding="utf-8").split()
+    assert len(old) == len(set(old)) == 400
+    assert not set(old) & set(bundled)
+    assert set("".join(old)) <= set("".join(bundled))

@@ -3,26 +3,72 @@
 import json
 
 import pytest
+from hydra import compose, initialize_config_dir
 
-from conftest import TINY, run_script
+from conftest import CONFIGS, TINY, run_script
+from makemore.cli import config_groups, refuse_unknown_overrides, schema_keys, to_dataclass
+from makemore.config import Config, ConfigError, SampleConfig
+
+GROUPS = config_groups(CONFIGS)
+
+
+def compose_dict(overrides):
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides)
+
+
+def unknown(key: str, hint: str) -> str:
+    return f"error: unknown config key {key} (not in makemore/config.py); {hint}"
 
 
 @pytest.mark.parametrize(
     "script, arg, message",
     [
-        ("train.py", "+train.maxsteps=10", "error: unknown config key train.maxsteps (not in makemore/config.py); "
-                                           "did you mean train.max_steps?"),
-        ("train.py", "+model.n_embed=8", "error: unknown config key model.n_embed (not in makemore/config.py); "
-                                         "did you mean model.n_embd?"),
-        ("sample.py", "+temp=0.5", "error: unknown config key temp (not in makemore/config.py); "
-                                   "did you mean temperature?"),
+        ("train.py", "train.maxsteps=10", unknown("train.maxsteps", "did you mean train.max_steps?")),
+        ("sample.py", "temp=0.5", unknown("temp", "did you mean temperature?")),
+        ("runs.py", "sortt=val_loss", "error: runs.py: unknown argument 'sortt=val_loss'; did you mean sort=val_loss?"),
     ],
 )  # fmt: skip
 def test_unknown_keys_are_refused_in_one_line_and_leave_no_run_dir(tmp_path, script, arg, message):
     proc = run_script(script, arg, cwd=tmp_path, check=False)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == message
-    assert not (tmp_path / "outputs").exists()  # Hydra's run dir, holding only .hydra/ and train.log, is gone
+    assert proc.stderr.strip() == message  # not Hydra's six lines
+    assert not (tmp_path / "outputs").exists()  # refused before Hydra makes a run dir
+
+
+@pytest.mark.parametrize(
+    "schema, groups, arg, message",
+    [
+        (Config, GROUPS, "+train.maxsteps=10", unknown("train.maxsteps", "did you mean train.max_steps?")),
+        (Config, GROUPS, "+model.n_embed=8", unknown("model.n_embed", "did you mean model.n_embd?")),
+        (Config, GROUPS, "trian.max_steps=8", unknown("trian.max_steps", "did you mean train.max_steps?")),
+        (Config, GROUPS, "modle=rnn", unknown("modle", "did you mean model?")),
+        (Config, GROUPS, "~foo", unknown("foo", "known keys here: seed, data, embedding, model, optim, train, "
+                                                "experiment, hparams_search")),
+        (SampleConfig, (), "+temp=0.5", unknown("temp", "did you mean temperature?")),
+        (SampleConfig, (), "model=mlp", unknown("model", "did you mean mode?")),  # a group of train.py's, not a key
+        (SampleConfig, (), "xyz=1", unknown("xyz", f"known keys here: {', '.join(schema_keys(SampleConfig))}")),
+    ],
+)  # fmt: skip
+def test_every_form_of_an_unknown_key_is_one_line(capsys, schema, groups, arg, message):
+    with pytest.raises(SystemExit) as exit:
+        refuse_unknown_overrides(["-m", "seed=1", arg, "hydra.run.dir=x", "hydra/launcher=joblib"], schema, groups)
+    assert exit.value.code == 2 and capsys.readouterr().err.strip() == message
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["train.max_steps=10", "model=rnn", "experiment=bigram", "+hparams_search=mlp_optuna", "hydra.job.chdir=true"],
+     ["-m", "optim.milestones.0=5", "~train.patience", "--cfg", "job", "seed=1,2"], ["--help"]],
+)  # fmt: skip
+def test_known_keys_groups_and_hydras_own_pass(argv):
+    refuse_unknown_overrides(argv, Config, GROUPS)  # no SystemExit
+
+
+def test_a_key_only_a_yaml_file_adds_is_refused_after_composing():
+    cfg = compose_dict(["+train.maxsteps=10"])
+    with pytest.raises(ConfigError, match=r"^unknown config key train.maxsteps .*did you mean train.max_steps\?$"):
+        to_dataclass(cfg)
 
 
 def test_missing_data_leaves_no_run_dir(tmp_path):

@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+
+import runs
 from conftest import run_script
 from makemore.data import Corpus, Vocab, few_words_warning
 
@@ -13,7 +16,7 @@ def fake_run(path, overrides, metrics=None):
         (path / "metrics.json").write_text(json.dumps(metrics))
 
 
-def test_runs_lists_every_run_sorted_by_val_loss(tmp_path):
+def test_runs_lists_every_run_sorted_by_val_loss(tmp_path, monkeypatch, capsys):
     losses = {"train_loss": 2.0, "test_loss": 2.1, "steps": 100, "params": 1000}
     fake_run(tmp_path / "outputs/2026-11-28/10-00-00", ["embedding=onehot"], losses | {"val_loss": 2.3})
     fake_run(tmp_path / "outputs/2026-11-28/11-00-00", [], losses | {"val_loss": 2.1})
@@ -21,17 +24,24 @@ def test_runs_lists_every_run_sorted_by_val_loss(tmp_path):
     fake_run(tmp_path / "multirun/2026-11-28/13-00-00/0", ["model.n_embd=8"], losses | {"val_loss": 2.2})
     (tmp_path / "outputs/2026-11-28/11-00-00/.hydra/resume-2026-11-28_11-30-00").mkdir()  # a session, not a run
 
-    lines = run_script("runs.py", cwd=tmp_path).stdout.splitlines()
+    monkeypatch.chdir(tmp_path)  # runs.py in-process; test_no_runs_is_one_line runs the script itself
+
+    def table(*args):
+        runs.main(list(args))
+        return capsys.readouterr().out.splitlines()
+
+    lines = table()
     assert len(lines) == 5 and lines[0].split()[:4] == ["val", "train", "steps", "params"]
     assert [line.split()[0] for line in lines[1:]] == ["2.1000", "2.2000", "2.3000", "-"]
     assert lines[1].endswith("outputs/2026-11-28/11-00-00  (defaults)")
     assert lines[2].endswith("multirun/2026-11-28/13-00-00/0  model.n_embd=8")
     assert lines[4].endswith("outputs/2026-11-28/12-00-00  train.max_steps=5")
 
-    by_time = run_script("runs.py", "sort=run", cwd=tmp_path).stdout.splitlines()
+    by_time = table("sort=run")
     assert "multirun" in by_time[1] and "10-00-00" in by_time[2]
-    bad = run_script("runs.py", "sort=speed", cwd=tmp_path, check=False)
-    assert bad.returncode == 2 and bad.stderr.startswith("error: sort=speed is not a column")
+    with pytest.raises(SystemExit) as bad:
+        table("sort=speed")
+    assert bad.value.code == 2 and capsys.readouterr().err.startswith("error: sort=speed is not a column")
 
 
 def test_no_runs_is_one_line(tmp_path):

@@ -1,0 +1,114 @@
+"""A trained model's loss on any word file, or on its own train/val/test split: per character, in bits, by position.
+
+    python evaluate.py                                   # the newest run's best.pt on its own val split
+    python evaluate.py run=outputs/2026-11-28/10-00-00 split=test
+    python evaluate.py run=outputs/2026-11-28/10-00-00 data.path=other_words.txt
+
+The loss is the number training reports (makemore.evaluation.evaluate over the same examples): the mean negative
+log-likelihood per predicted character, every character and end token of every word. On a run's own split it
+equals what the run wrote: checkpoints/last.pt gives metrics.json's val_loss, best.pt its best_val_loss.
+"""
+
+import json
+import math
+import sys
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig
+
+from makemore.checkpoint import load_checkpoint, model_from_checkpoint
+from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, resolve_data_path, to_dataclass
+from makemore.config import EvaluateConfig
+from makemore.data import DataError, load_words, split_words
+from makemore.device import resolve_device
+from makemore.evaluation import evaluate
+from makemore.examples import Examples
+from makemore.rundir import BEST, LAST, find_checkpoint
+from makemore.scoring import loss_by_position, score_words, unknown_characters
+
+ConfigStore.instance().store(name="evaluate_config", node=EvaluateConfig)
+
+
+def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[list[str], str]:
+    """data.path's words, or the run's own split of its own word file (checked against the words it trained on)."""
+    if cfg.data.path is not None:
+        return load_words(cfg.data.path), cfg.data.path
+    split = cfg.split or "val"
+    data = ckpt["config"]["data"]
+    source = resolve_data_path(data["path"])
+    try:
+        train, val, test = split_words(load_words(source), data["split_seed"])
+    except DataError as e:
+        raise DataError(f"split={split}: the run's word file: {e}") from None
+    if train != list(ckpt["train_words"]):
+        raise DataError(
+            f"split={split}: {source} no longer holds the words {path} was trained on; "
+            "evaluate on a file with data.path=FILE instead"
+        )
+    return {"train": train, "val": val, "test": test}[split], f"split {split} of {source}"
+
+
+def check_known(words: list[str], vocab, where: str) -> None:
+    for i, w in enumerate(words):
+        unknown = unknown_characters(w, vocab)
+        if unknown:
+            raise DataError(
+                f"{where}: word {i + 1} {w!r} has characters the model never saw: {unknown!r}; it knows "
+                f"{''.join(vocab.itos[1:])!r} (score.py scores the other words and skips such ones)"
+            )
+
+
+def report(cfg: EvaluateConfig) -> dict:
+    path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
+    ckpt = load_checkpoint(path)
+    model, vocab, _ = model_from_checkpoint(ckpt, source=path)
+    device = resolve_device(cfg.device, key="device")
+    model.to(device)
+    words, where = words_to_evaluate(cfg, ckpt, path)
+    check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
+    examples = Examples.build(words, vocab, model.block_size, model.sequence)  # what the trainer evaluates
+    loss = evaluate(model, examples.to(device))
+    positions = loss_by_position(score_words(model, vocab, words))
+    return {
+        "checkpoint": str(path),
+        "words": where,
+        "num_words": len(words),
+        "targets": sum(len(w) + 1 for w in words),
+        "loss": loss,
+        "bits_per_char": loss / math.log(2),
+        "perplexity": math.exp(loss),
+        "by_position": [{"position": p, "targets": n, "loss": v, "bits": v / math.log(2)} for p, n, v in positions],
+    }
+
+
+def format_report(r: dict) -> str:
+    lines = [
+        f"{r['checkpoint']} on {r['words']}: {r['num_words']:,} words, {r['targets']:,} predicted characters "
+        "(end tokens included)",
+        f"loss {r['loss']:.4f} nats per character, {r['bits_per_char']:.4f} bits per character, "
+        f"perplexity {r['perplexity']:.3f}",
+        "",
+        f"{'position':>8}  {'targets':>8}  {'loss':>7}  {'bits':>6}",
+    ]
+    for row in r["by_position"]:
+        lines.append(f"{row['position']:>8}  {row['targets']:>8,}  {row['loss']:>7.4f}  {row['bits']:>6.3f}")
+    return "\n".join(lines) + "\n"
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="evaluate")
+def main(dict_cfg: DictConfig) -> None:
+    try:
+        cfg: EvaluateConfig = to_dataclass(dict_cfg)
+        r = report(cfg)
+        if cfg.format == "json":
+            sys.stdout.write(json.dumps(r, indent=1, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(format_report(r))
+    except USER_ERRORS as e:
+        fail(str(e))
+
+
+if __name__ == "__main__":
+    refuse_unknown_overrides(sys.argv[1:], EvaluateConfig)  # evaluate.py takes no config groups
+    main()

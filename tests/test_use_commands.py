@@ -1,0 +1,82 @@
+"""score.py, evaluate.py and sample.py's decoding, end to end on a tiny trained run: what they print, the val loss
+evaluate.py gives back exactly, and one-line refusals of bad input."""
+
+import csv
+import io
+import json
+import math
+
+import pytest
+
+from conftest import TINY, compose_config, run_script, write_tiny_words
+from makemore.trainer import train
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("use")
+    words = write_tiny_words(folder)
+    cfg = compose_config([f"data.path={words}", *TINY, "train.diagnostics=false", "train.threads=1"])
+    train(cfg, folder / "run", progress=False)
+    return folder / "run"
+
+
+def refused(proc, start: str):
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {start}"), proc.stderr
+
+
+def test_score_ranks_words_and_skips_unknown_characters(run, tmp_path):
+    words = tmp_path / "candidates.txt"
+    words.write_text("emma\nxzzt\nzoë\n\nava\n")
+    proc = run_script("score.py", f"run={run}", f"words={words}", "format=csv", "word=olivia", cwd=tmp_path)
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert sorted(r["word"] for r in rows) == ["ava", "emma", "olivia", "xzzt"]
+    lls = [float(r["log_likelihood"]) for r in rows]
+    assert lls == sorted(lls, reverse=True)
+    for r in rows:
+        assert float(r["nll_per_char"]) == pytest.approx(-float(r["log_likelihood"]) / (len(r["word"]) + 1))
+        assert float(r["perplexity"]) == pytest.approx(math.exp(float(r["nll_per_char"])))
+    assert "warning: 'zoë': characters the model never saw: 'ë'; not scored" in proc.stderr
+
+    table = run_script("score.py", f"run={run}", "words=-", cwd=tmp_path, check=False)  # empty stdin
+    refused(table, "words - (stdin): has no words")
+
+
+def test_evaluate_gives_back_the_runs_own_losses_exactly(run, tmp_path):
+    metrics = json.loads((run / "metrics.json").read_text())
+    last = json.loads(run_script("evaluate.py", f"run={run}/checkpoints/last.pt", "format=json", cwd=tmp_path).stdout)
+    assert last["loss"] == metrics["val_loss"]  # the same function over the same examples: no tolerance
+    assert last["bits_per_char"] == pytest.approx(metrics["val_loss"] / math.log(2))
+    positions = last["by_position"]
+    assert positions[0]["position"] == "1" and positions[-1]["position"] == "end"
+    assert sum(p["targets"] for p in positions) == last["targets"]
+    assert sum(p["loss"] * p["targets"] for p in positions) / last["targets"] == pytest.approx(last["loss"], abs=1e-6)
+    test = run_script("evaluate.py", f"run={run}/checkpoints/last.pt", "split=test", cwd=tmp_path).stdout
+    assert f"loss {metrics['test_loss']:.4f} nats per character" in test
+
+
+def test_sample_lists_the_likeliest_names_and_prints_quality(run, tmp_path):
+    proc = run_script("sample.py", f"run={run}", "mode=likeliest", "num_samples=5", "stats=true", cwd=tmp_path)
+    lines = [line.split("\t") for line in proc.stdout.splitlines()]
+    assert len(lines) == 5 and len({name for name, _ in lines}) == 5
+    scores = [float(ll) for _, ll in lines]
+    assert scores == sorted(scores, reverse=True)
+    assert "quality: new " in proc.stderr and "bigram_js" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "script, args, start",
+    [
+        ("evaluate.py", ["run=nowhere"], "run=nowhere: no such run directory or checkpoint file"),
+        ("score.py", ["word=qq"], "no word could be scored: 'qq': characters the model never saw: 'q'"),
+        ("sample.py", ["top_p=1.5"], "top_p=1.5: expected a number in (0, 1]"),
+        ("sample.py", ["mode=likeliest", "beam_width=0"], "config key beam_width=0 is invalid: expected an int"),
+        ("evaluate.py", ["data.path=WORDS"], "data.path WORDS: word 1 'zoë' has characters the model never saw: 'ë'"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_in_one_line(run, tmp_path, script, args, start):
+    (tmp_path / "WORDS").write_text("zoë\n")
+    extra = [] if args == ["run=nowhere"] else [f"run={run}"]
+    refused(run_script(script, *extra, *args, cwd=tmp_path, check=False), start)

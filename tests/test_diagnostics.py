@@ -73,7 +73,8 @@ def test_run_dir_holds_every_tag_the_projector_and_the_hparams(tiny_cfg, tmp_pat
     hparams, metric_tags = hparams_of(run_dir)
     assert hparams["embedding.name"] == "lookup" and hparams["model.n_embd"] == 4 and hparams["seed"] == 1337
     assert metric_tags == {"metrics/train_loss", "metrics/val_loss", "metrics/test_loss", "metrics/best_val_loss"}
-    assert acc.Scalars("metrics/val_loss")[0].value == metrics["val_loss"]
+    # TensorBoard keeps float32; evaluation sums in float64
+    assert acc.Scalars("metrics/val_loss")[0].value == torch.tensor(metrics["val_loss"], dtype=torch.float32).item()
     assert json.loads((run_dir / "metrics.json").read_text())["val_loss"] == metrics["val_loss"]
 
 

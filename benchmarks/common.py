@@ -2,6 +2,9 @@
 
 import os
 import platform
+import statistics
+import sys
+import time
 from pathlib import Path
 
 import torch
@@ -28,3 +31,20 @@ def machine(threads: int | None = None) -> str:
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {threads} torch threads, "
         f"torch {torch.__version__}, load average {load}"
     )
+
+
+def require_file(path: str, flag: str = "--data") -> None:
+    """One line and exit 1 for a word file that isn't there (a user's clone has no ../shared)."""
+    if not Path(path).is_file():
+        sys.exit(f"error: {flag} {path}: no such file")
+
+
+def median_seconds(fn, repeats: int) -> float:
+    """Median wall-clock seconds of fn() over `repeats` calls, after one untimed warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

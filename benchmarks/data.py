@@ -19,7 +19,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import machine  # noqa: E402
+from benchmarks.common import machine, require_file  # noqa: E402
 from makemore.data import Vocab, load_words  # noqa: E402
 from makemore.examples import build_contexts  # noqa: E402
 
@@ -46,8 +46,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
-    if not Path(args.data).is_file():
-        sys.exit(f"error: --data {args.data}: no such file")
+    require_file(args.data)
     torch.set_num_threads(args.threads)
 
     words = load_words(args.data)[: args.words]

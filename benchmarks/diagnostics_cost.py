@@ -20,7 +20,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -28,6 +27,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's makemore, whatever is installed
 
+from benchmarks.common import median_seconds  # noqa: E402
 from makemore.config import Config, TrainConfig  # noqa: E402
 from makemore.data import load_corpus  # noqa: E402
 from makemore.diagnostics import Diagnostics  # noqa: E402
@@ -55,14 +55,10 @@ def record_seconds(cfg: Config, repeats: int, workdir: Path) -> float:
     examples = Examples.build(corpus.train_words, corpus.vocab, model.block_size, model.sequence)
     projector = Projector(log_dir / "projector_config.pbtxt", resumed_at=None, max_steps=cfg.train.max_steps)
     diagnostics = Diagnostics(writer, model, corpus.vocab, examples, cfg.train.batch_size, cfg.seed, projector)
-    diagnostics.record(0, cfg.optim.lr)  # warm-up
-    times = []
-    for step in range(1, repeats + 1):
-        start = time.perf_counter()
-        diagnostics.record(step, cfg.optim.lr)
-        times.append(time.perf_counter() - start)
+    steps = iter(range(repeats + 1))  # each record at a step of its own, the warm-up's at 0
+    seconds = median_seconds(lambda: diagnostics.record(next(steps), cfg.optim.lr), repeats)
     writer.close()
-    return statistics.median(times)
+    return seconds
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ import dataclasses
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -22,7 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import machine  # noqa: E402
+from benchmarks.common import machine, median_seconds  # noqa: E402
 from makemore.config import Config, TrainConfig  # noqa: E402
 from makemore.data import load_corpus  # noqa: E402
 from makemore.models import build_model  # noqa: E402
@@ -40,13 +39,7 @@ def measure_seconds(cfg: Config, repeats: int) -> float:
     corpus = load_corpus(cfg.data)
     probe = QualityProbe(build_model(cfg, len(corpus.vocab)), corpus.vocab, corpus.train_words,
                          TrainConfig.quality_samples, cfg.seed)  # fmt: skip
-    probe.measure()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        probe.measure()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(probe.measure, repeats)
 
 
 def main() -> None:

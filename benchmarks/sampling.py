@@ -24,7 +24,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import compose, machine  # noqa: E402
+from benchmarks.common import compose, machine, require_file  # noqa: E402
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
 from makemore.rundir import BEST, LAST, find_checkpoint  # noqa: E402
 from makemore.sampling import generate  # noqa: E402
@@ -76,8 +76,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
-    if not Path(args.data).is_file():
-        sys.exit(f"error: --data {args.data}: no such file")
+    require_file(args.data)
     torch.set_num_threads(args.threads)
 
     model, vocab, path = trained_model(args.run, args.data, args.train_steps)

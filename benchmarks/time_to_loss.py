@@ -29,7 +29,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import compose, machine  # noqa: E402
+from benchmarks.common import compose, machine, require_file  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
 
@@ -90,8 +90,7 @@ def main() -> None:
     parser.add_argument("--speedrun-steps", type=int, default=None, help="cap speedrun (default: its own)")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = parser.parse_args()
-    if not Path(args.data).is_file():
-        sys.exit(f"error: --data {args.data}: no such file")
+    require_file(args.data)
     torch.set_num_threads(args.threads)
     before = machine(args.threads)
 

@@ -33,7 +33,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import compose, machine  # noqa: E402
+from benchmarks.common import compose, machine, require_file  # noqa: E402
 from makemore.data import DataError, load_corpus  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
@@ -111,8 +111,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="train.threads for every run")
     parser.add_argument("--json", default=None, help="also write the rows to this file")
     args = parser.parse_args()
-    if not Path(args.data).is_file():
-        sys.exit(f"error: --data {args.data}: no such file")
+    require_file(args.data)
     torch.set_num_threads(args.threads)
     before = machine(args.threads)
 

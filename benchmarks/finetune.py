@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import compose, machine  # noqa: E402
+from benchmarks.common import compose, machine, require_file  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
 
@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--lr", type=float, help="optim.lr of the compared runs (default: the recipe's 3e-3)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
+    require_file(args.data)
+    if args.source is not None and not args.source.exists():
+        sys.exit(f"error: --source {args.source}: no such run directory or checkpoint")
     steps = [int(s) for s in args.steps.split(",")]
     interval = args.eval_interval
     common = [f"train.threads={args.threads}", "train.diagnostics=false"]

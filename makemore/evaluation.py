@@ -43,7 +43,7 @@ def evaluate(model: nn.Module, examples: Examples, world: Dist = SINGLE) -> floa
     total = torch.zeros(2, dtype=dtype, device=examples.device)  # (summed loss, targets)
     rows = chunk_rows(examples)
     for i in range(first, end, rows):
-        X, Y = examples.chunk(i, min(i + rows, end))
+        X, Y = examples.chunk(i, min(i + rows, end), trim=True)
         logits, _ = model(X)
         total[0] += lm_loss(logits, Y, reduction="none").sum(dtype=dtype)
         total[1] += (Y != IGNORE).sum()

@@ -88,24 +88,32 @@ class Examples:
         stream, codes, starts = moved
         return Examples(stream, self.block_size, self.sequence, codes, starts)
 
-    def rows(self, ix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The rows at ix (B,): X (B, T) int64 and Y, (B,) for window models, (B, T) with -1 for sequence models."""
+    def rows(self, ix: torch.Tensor, trim: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rows at ix (B,): X (B, T) int64 and Y, (B,) for window models, (B, T) with -1 for sequence models.
+        trim (sequence models): only the first columns up to the last one any of these rows has a target in."""
         windows = self.windows[ix if self.starts is None else self.starts[ix]]  # (B, T + 1)
-        return self._masked(windows, self.codes[ix])
+        return self._masked(windows, self.codes[ix], trim)
 
-    def chunk(self, start: int, stop: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def chunk(self, start: int, stop: int, trim: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Rows start..stop-1, in order (a window model's: a slice of the windows, no gather)."""
         stop = min(stop, len(self))
         windows = self.windows[start:stop] if self.starts is None else self.windows[self.starts[start:stop]]
-        return self._masked(windows, self.codes[start:stop])
+        return self._masked(windows, self.codes[start:stop], trim)
 
-    def _masked(self, windows: torch.Tensor, codes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _masked(self, windows: torch.Tensor, codes: torch.Tensor, trim: bool) -> tuple[torch.Tensor, torch.Tensor]:
         T = self.block_size
         windows = windows.long()  # (B, T + 1): the embedding and the loss take int64 ids
         X = windows[:, :T] * self.keep_x[codes]  # (B, T)
         if not self.sequence:
             return X, windows[:, T]
-        return X, torch.where(self.keep_y[codes], windows[:, 1:], -1)  # (B, T)
+        Y = torch.where(self.keep_y[codes], windows[:, 1:], -1)  # (B, T)
+        if trim and len(codes):
+            # A sequence model is causal (makemore/models/base.py): the columns after every row's last target
+            # change no logit before them and hold no target, so the rows can stop at the longest one. A batch
+            # of 64 of the lectures' names is 10 ids wide on average instead of 16: about a third less work a step.
+            width = int(codes.masked_fill(codes == 0, T).max())  # a first row of L ids has L targets; a later, T
+            X, Y = X[:, :width], Y[:, :width]
+        return X, Y
 
 
 def positions_in_words(counts: torch.Tensor) -> torch.Tensor:
@@ -149,7 +157,7 @@ class RandomBatches:
         ix = torch.randint(0, len(self.examples), **self._draw)
         if self.world.enabled:
             ix = share(ix, self.world)  # (batch_size // world_size,): this rank's part of the global minibatch
-        return self.examples.rows(ix)
+        return self.examples.rows(ix, trim=True)
 
 
 def build_examples(words: list[str], vocab: Vocab, block_size: int, sequence: bool) -> tuple[torch.Tensor, ...]:

@@ -52,6 +52,43 @@ def test_minibatch_rows_are_the_materialised_rows_at_ix(sequence):
     assert torch.equal(xb, X[expected]) and torch.equal(yb, Y[expected])
 
 
+@pytest.mark.parametrize("T", [5, 20])
+def test_a_sequence_minibatch_stops_at_its_longest_row(T):
+    """RandomBatches' rows are the materialised rows cut after the last column any of them has a target in: with
+    T=20 every word fits one row, so a batch is as wide as its longest word + 1; with T=5 later rows keep all 5."""
+    examples = Examples.build(WORDS, VOCAB, T, sequence=True)
+    X, Y = examples.chunk(0, len(examples))
+    expected = torch.randint(0, len(X), (8,), generator=torch.Generator().manual_seed(1337))
+    xb, yb = RandomBatches(examples, 8, seed=1337).next()
+    width = int((Y[expected] != -1).sum(1).max()) if T == 20 else T
+    assert xb.shape == yb.shape == (8, width)
+    assert width < T or T == 5
+    assert torch.equal(xb, X[expected, :width]) and torch.equal(yb, Y[expected, :width])
+    assert (Y[expected, width:] == -1).all()  # no target is dropped
+
+
+@pytest.mark.parametrize("name", ["transformer", "gru", "bow"])
+def test_a_trimmed_minibatch_gives_the_same_loss_and_gradients(name):
+    """Causal models: the columns cut off change nothing before them (to float32 rounding of the attention's sums)."""
+    torch.manual_seed(0)
+    model = build_model_for(name, sequence=True)
+    examples = Examples.build(WORDS, VOCAB, model.block_size, sequence=True)
+    ix = torch.arange(40, 56)
+    losses, grads = [], []
+    for trim in (False, True):
+        model.zero_grad()
+        X, Y = examples.rows(ix, trim=trim)
+        _, loss = model(X, Y)
+        loss.backward()
+        losses.append(loss.item())
+        grads.append([p.grad.clone() for p in model.parameters()])
+        assert X.shape[1] == (model.block_size if not trim else int((Y != -1).sum(1).max()))
+    assert X.shape[1] < model.block_size
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+    for full, cut in zip(*grads, strict=True):
+        assert torch.allclose(full, cut, atol=1e-7)
+
+
 def test_memory_per_word_does_not_grow_with_the_block_size():
     sizes = {T: Examples.build(WORDS, VOCAB, T, sequence=False).nbytes for T in (1, 3, 8, 32)}
     targets = sum(len(w) + 1 for w in WORDS)

@@ -5,7 +5,8 @@ idx (B, T) -> token + position embeddings (B, T, n_embd) -> dropout
     -> LN -> Linear (B, T, vocab_size)
 
 Reads model.n_embd, model.n_head, model.n_layers and model.dropout (on the attention weights,
-each residual branch and the embeddings). Init as GPT-2/nanoGPT: N(0, 0.02) everywhere, the
+each residual branch and the embeddings; makemore/models/dropout.py, whose masks cost a CPU a sixth
+of nn.Dropout's). Init as GPT-2/nanoGPT: N(0, 0.02) everywhere, the
 projections into the residual stream scaled by 1/sqrt(2 n_layers), the table drawn first.
 """
 
@@ -18,6 +19,7 @@ from torch import nn
 from makemore.config import ModelConfig
 from makemore.embedding import build_embedding, init_table
 from makemore.models.base import Decoder, SequenceModel, lm_loss
+from makemore.models.dropout import Dropout
 
 INIT_STD = 0.02  # GPT-2's weight scale
 
@@ -30,7 +32,7 @@ class CausalSelfAttention(nn.Module):
         self.n_head, self.dropout = n_head, dropout
         self.qkv = nn.Linear(n_embd, 3 * n_embd)  # queries, keys and values of every head in one matmul
         self.proj = nn.Linear(n_embd, n_embd)
-        self.resid_dropout = nn.Dropout(dropout)
+        self.attn_dropout, self.resid_dropout = Dropout(dropout), Dropout(dropout)
 
     def forward(self, x: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
         """cache (sampling only): the keys and values of the positions before x, extended here in place."""
@@ -45,8 +47,13 @@ class CausalSelfAttention(nn.Module):
             k, v, causal = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2), False
         if cache is not None:
             cache["k"], cache["v"] = k, v
-        p = self.dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=causal)  # (B, n_head, T, head size)
+        if self.training and self.dropout > 0 and cache is None:  # SDPA with dropout_p, through our cheaper dropout
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])  # (B, n_head, T, T)
+            later = torch.ones(T, T, dtype=torch.bool, device=x.device).triu_(1)  # a position's future
+            att = self.attn_dropout(F.softmax(att.masked_fill(later, float("-inf")), dim=-1))
+            y = att @ v
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=causal)  # (B, n_head, T, head size)
         y = y.transpose(1, 2).reshape(B, T, C)  # the heads side by side again
         return self.resid_dropout(self.proj(y))
 
@@ -63,7 +70,7 @@ class Block(nn.Module):
             nn.Linear(n_embd, 4 * n_embd),
             nn.GELU(approximate="tanh"),  # GPT-2's GELU
             nn.Linear(4 * n_embd, n_embd),
-            nn.Dropout(dropout),
+            Dropout(dropout),
         )
 
     def forward(self, x: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
@@ -81,7 +88,7 @@ class Transformer(SequenceModel):
         self.embedding = build_embedding(embedding, vocab_size, cfg.n_embd)
         init_table(self.embedding, std=INIT_STD)
         self.position = nn.Embedding(block_size, cfg.n_embd)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg.n_embd, cfg.n_head, cfg.dropout) for _ in range(cfg.n_layers))
         self.ln_f = nn.LayerNorm(cfg.n_embd)
         self.head = nn.Linear(cfg.n_embd, vocab_size, bias=False)

@@ -7,7 +7,7 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from test_resume import meddle
 
-from conftest import TINY, compose_config, run_script
+from conftest import TINY, compose_config
 from makemore import trainer
 from makemore.checkpoint import load_checkpoint
 from makemore.config import ConfigError, OptimConfig
@@ -21,8 +21,9 @@ def test_max_time_stops_early_exits_normally_and_leaves_a_complete_run(tmp_path,
     budget = 0.05  # minutes: 3 s of a run that would take minutes
     overrides = [f"data.path={words_file}", *TINY, "train.max_steps=1000000", "train.eval_interval=500"]
     timed = [f"train.max_time={budget}", "optim.schedule_over=time"]
-    run_script("train.py", *overrides, *timed, f"hydra.run.dir={run_dir}")
+    returned = train(compose_config([*overrides, *timed]), run_dir, progress=False)  # no exception: a normal end
     metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics == returned
     assert 0 < metrics["steps"] < 1_000_000
     assert budget * 60 <= metrics["train_seconds"] < budget * 60 + 2  # stopped at the first log point past it
     for name in ("best.pt", "last.pt"):

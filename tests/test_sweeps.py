@@ -9,8 +9,9 @@ import yaml
 from conftest import TINY, run_script
 
 
-def complete_runs(sweep: Path) -> list[Path]:
-    runs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit())
+def complete_runs(sweep: Path, failed: set[str] = frozenset()) -> list[Path]:
+    """The sweep's runs but the failed ones named; each must be a whole run directory."""
+    runs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name.isdigit() and p.name not in failed)
     for run in runs:  # every run of a sweep stays a whole run directory
         assert (run / ".hydra" / "config.yaml").is_file()
         assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]
@@ -40,14 +41,18 @@ def test_launchers_run_the_sweep_in_other_processes(tmp_path, words_file, launch
         assert (sweep / ".submitit").is_dir()  # submitit really ran the jobs
 
 
-def test_optuna_search_reports_its_best_trial(tmp_path, words_file):
+def test_optuna_search_reports_its_best_trial_and_a_refused_trial_is_a_failed_one(tmp_path, words_file):
+    """One search proves both (issue 12's fault and the sweeper): a refused trial is a failed trial, not the end."""
     pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason='needs pip install -e ".[sweep]"')
     sweep = tmp_path / "multirun"
     short = [o for o in TINY if not o.startswith("model.")]  # the model's size is what the search varies
     args = [f"data.path={words_file}", *short, f"hydra.sweep.dir={sweep}", "hydra.sweeper.n_trials=3"]
-    proc = run_script("train.py", "-m", "hparams_search=mlp_optuna", *args)
-    runs = complete_runs(sweep)
-    assert len(runs) == 3
+    # with the search's seed, trial 0 draws dropout 1.5 (refused by the config check) and trials 1 and 2 draw 0.1
+    proc = run_script("train.py", "-m", "hparams_search=mlp_optuna", "model.dropout=choice(0.1,1.5)", *args)
+    assert "model.dropout=1.5 is invalid" in json.loads((sweep / "0" / "failed.json").read_text())["reason"]
+    assert "Failed experiment" in proc.stdout + proc.stderr  # Optuna recorded the trial as failed, not complete
+    runs = complete_runs(sweep, failed={"0"})
+    assert [run.name for run in runs] == ["1", "2"]  # the search went on after the refused trial
     vals = {run: json.loads((run / "metrics.json").read_text())["val_loss"] for run in runs}
     best_run = min(vals, key=vals.get)
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
@@ -59,8 +64,10 @@ def test_optuna_search_reports_its_best_trial(tmp_path, words_file):
         "data.block_size",
         "model.dropout",
     }
+    assert results["best_params"]["model.dropout"] == 0.1
     # the search really varied the space, and the best trial's config is where the report says
-    assert len({json.dumps(yaml.safe_load((r / ".hydra" / "overrides.yaml").read_text())) for r in runs}) == 3
+    trials = [sweep / "0", *runs]
+    assert len({json.dumps(yaml.safe_load((r / ".hydra" / "overrides.yaml").read_text())) for r in trials}) == 3
     assert f"best: val {vals[best_run]:.4f} in {best_run}" in proc.stderr
     # Optuna's real messages stay; alembic's "setup plugin alembic..." lines are gone (configs/config.yaml)
     assert "Study name: mlp_optuna" in proc.stdout + proc.stderr

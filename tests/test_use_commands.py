@@ -7,8 +7,15 @@ import json
 import math
 
 import pytest
+from hydra import compose, initialize_config_dir
 
-from conftest import TINY, compose_config, run_script, write_tiny_words
+import evaluate
+import sample
+import score
+from conftest import CONFIGS, TINY, compose_config, run_script, write_tiny_words
+from makemore.checkpoint import load_checkpoint, model_from_checkpoint
+from makemore.cli import USER_ERRORS, to_dataclass
+from makemore.rundir import BEST, LAST, find_checkpoint
 from makemore.trainer import train
 
 
@@ -66,17 +73,38 @@ def test_sample_lists_the_likeliest_names_and_prints_quality(run, tmp_path):
     assert "quality: new " in proc.stderr and "bigram_js" in proc.stderr
 
 
+def test_a_missing_run_is_refused_in_one_line(tmp_path):
+    # the entry point itself: evaluate.py prints a USER_ERRORS refusal as one line and exits 2 (score.py's is
+    # test_score_ranks_words_and_skips_unknown_characters' empty stdin, sample.py's in test_entrypoints.py)
+    refused(run_script("evaluate.py", "run=nowhere", cwd=tmp_path, check=False),
+            "run=nowhere: no such run directory or checkpoint file")  # fmt: skip
+
+
+def what_the_script_does(script: str, args: list[str]):
+    """In-process, what score.py / evaluate.py / sample.py do with these arguments up to their first output."""
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = to_dataclass(compose(config_name=script.removesuffix(".py"), overrides=args))
+    if script == "score.py":
+        return score.rows_of(cfg)
+    if script == "evaluate.py":
+        return evaluate.report(cfg)
+    ckpt = load_checkpoint(find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run"))
+    model, vocab, _ = model_from_checkpoint(ckpt)
+    return list(sample.decoded(cfg, model, vocab, set(ckpt["train_words"]), "cpu"))
+
+
 @pytest.mark.parametrize(
     "script, args, start",
     [
-        ("evaluate.py", ["run=nowhere"], "run=nowhere: no such run directory or checkpoint file"),
         ("score.py", ["word=qq"], "no word could be scored: 'qq': characters the model never saw: 'q'"),
         ("sample.py", ["top_p=1.5"], "top_p=1.5: expected a number in (0, 1]"),
         ("sample.py", ["mode=likeliest", "beam_width=0"], "config key beam_width=0 is invalid: expected an int"),
         ("evaluate.py", ["data.path=WORDS"], "data.path WORDS: word 1 'zoë' has characters the model never saw: 'ë'"),
     ],
 )  # fmt: skip
-def test_bad_input_is_refused_in_one_line(run, tmp_path, script, args, start):
+def test_bad_input_is_refused_in_one_line(run, tmp_path, monkeypatch, script, args, start):
     (tmp_path / "WORDS").write_text("zoë\n")
-    extra = [] if args == ["run=nowhere"] else [f"run={run}"]
-    refused(run_script(script, *extra, *args, cwd=tmp_path, check=False), start)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(USER_ERRORS) as err:  # what the scripts print as one `error: ` line, exit 2
+        what_the_script_does(script, [f"run={run}", *args])
+    assert str(err.value).startswith(start) and "\n" not in str(err.value), str(err.value)

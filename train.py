@@ -169,5 +169,7 @@ if __name__ == "__main__":
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
         main()
-    finally:
-        distributed.shutdown()
+    except BaseException:  # a failed or stopped rank: the others may be gone, so no waiting for them
+        distributed.shutdown(clean=False)
+        raise
+    distributed.shutdown()

@@ -9,6 +9,7 @@ take the same optimizer steps as one process with the whole batch. Only rank 0 w
     global minibatch ix (batch_size,):  [ rank 0's share | rank 1's share | ... ]
 """
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -51,8 +52,14 @@ def init(world: Dist) -> None:
         dist.init_process_group(backend=backend, rank=world.rank, world_size=world.world_size)
 
 
-def shutdown() -> None:
+def shutdown(clean: bool = True) -> None:
+    """Leave the process group. After a clean finish every rank first waits for the others (rank 0 writes the run's
+    last files while the rest are done), then lets go of the models that hold the group, so that no rank tears its
+    gloo threads down while a peer still talks to it or leaves them to the interpreter's exit (which aborts)."""
     if dist.is_initialized():
+        if clean:
+            dist.barrier()
+        gc.collect()  # a DistributedDataParallel left in a cycle still holds the group and its threads
         dist.destroy_process_group()
 
 

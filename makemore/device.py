@@ -51,6 +51,14 @@ def choose_threads(threads: int, params: int, rows_per_step: int) -> int:
     return torch.get_num_threads()
 
 
+def threads_for(threads: int, model, batch_size: int) -> int:
+    """A run's thread count (choose_threads) for its model and train.batch_size: what train() sets, and what
+    evaluate.py sets again so that a run's own split gives back its loss bit for bit (a matmul split over another
+    number of threads adds up in another order)."""
+    rows = batch_size * (model.block_size if model.sequence else 1)  # positions predicted per step
+    return choose_threads(threads, sum(p.numel() for p in model.parameters()), rows)
+
+
 def mps_available() -> bool:
     return torch.backends.mps.is_available()
 

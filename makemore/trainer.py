@@ -33,7 +33,7 @@ from makemore.board import Board
 from makemore.checkpoint import CheckpointWriter, config_to_dict
 from makemore.config import Config, ConfigError
 from makemore.data import Corpus, few_words_warning, load_corpus
-from makemore.device import choose_threads, resolve_device
+from makemore.device import resolve_device, threads_for
 from makemore.distributed import Dist
 from makemore.evaluation import evaluate
 from makemore.examples import Examples, RandomBatches
@@ -114,8 +114,7 @@ class Trainer:
         self.cfg, self.run_dir, self.model, self.corpus, self.examples = cfg, run, model, corpus, examples
         self.world, self.device = world, device
         self.params = count_params(model)
-        rows = cfg.train.batch_size * (model.block_size if model.sequence else 1)  # positions predicted per step
-        threads = choose_threads(cfg.train.threads, self.params, rows)
+        threads = threads_for(cfg.train.threads, model, cfg.train.batch_size)
         torch.set_num_threads(threads)
         self.optimizer = build_optimizer(cfg.optim, model)
         self.optimizer_step = plain_step(self.optimizer)

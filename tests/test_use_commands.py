@@ -54,7 +54,9 @@ def test_score_ranks_words_and_skips_unknown_characters(run, tmp_path):
 def test_evaluate_gives_back_the_runs_own_losses_exactly(run, tmp_path):
     metrics = json.loads((run / "metrics.json").read_text())
     last = json.loads(run_script("evaluate.py", f"run={run}/checkpoints/last.pt", "format=json", cwd=tmp_path).stdout)
-    assert last["loss"] == metrics["val_loss"]  # the same function over the same examples: no tolerance
+    # the same function over the same examples on the run's thread count; the one float32-rounding difference seen
+    # (2.7e-7, under pytest -n 2's load, before evaluate.py took the run's threads) is all the tolerance allows
+    assert last["loss"] == pytest.approx(metrics["val_loss"], rel=1e-6, abs=0)
     assert last["bits_per_char"] == pytest.approx(metrics["val_loss"] / math.log(2))
     positions = last["by_position"]
     assert positions[0]["position"] == "1" and positions[-1]["position"] == "end"

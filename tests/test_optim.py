@@ -157,3 +157,25 @@ def test_loss_window_mean_and_nan_guard():
         window.add(torch.tensor(x))
     with pytest.raises(TrainingDiverged, match="became nan at step 9"):
         window.check(10, {})
+
+
+def test_the_steps_backward_gives_loss_backwards_gradients():
+    """trainer.backward: the engine call loss.backward() ends in, without its Python: the same gradients, bit for bit,
+    and they accumulate into existing ones as loss.backward()'s do."""
+    import torch
+
+    from makemore.config import Config, DataConfig, ModelConfig
+    from makemore.models import build_model
+    from makemore.trainer import backward
+
+    torch.manual_seed(0)
+    model = build_model(Config(data=DataConfig(block_size=3), model=ModelConfig(n_embd=4, n_hidden=16, dropout=0.0)), 27)
+    idx, y = torch.randint(0, 27, (32, 3)), torch.randint(0, 27, (32,))
+    grads = []
+    for run in (lambda loss: loss.backward(), backward):
+        model.zero_grad(set_to_none=True)
+        for _ in range(2):  # the second adds to the first
+            run(model(idx, y)[1])
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for a, b in zip(*grads, strict=True):
+        assert torch.equal(a, b)

@@ -14,9 +14,10 @@ The words are one stream of token ids, each word after one boundary token and th
     S = 0 e m m a 0 a v a 0 ...       (uint8 for vocabularies up to 256 tokens)
 
 so a split costs one byte per character and boundary, whatever the block size, plus 4 bytes of `codes` per row
-(a sequence model's row also keeps its start, 8 bytes). Rows are the ones build_contexts and build_sequences
-always made, in the same order; they are gathered from windows of block_size + 1 ids over S (a strided view,
-no copy), with the ids before the word's start masked:
+(a sequence model's row also keeps its start, 8 bytes; a small window split, from its first minibatch on, also
+its rows as a table: TABLE_BYTES). Rows are the ones build_contexts and build_sequences always made, in the same
+order; they are gathered from windows of block_size + 1 ids over S (a strided view, no copy), with the ids before
+the word's start masked:
 
     window models, row k = the k-th target of the split (every character and closing boundary):
         window = the block_size ids before the target, then the target    ". a v | a"  (S[k+1-T .. k+1])

@@ -26,6 +26,11 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+
+try:  # the call loss.backward() ends in (torch >= 2.3)
+    from torch.autograd.graph import _engine_run_backward
+except ImportError:
+    _engine_run_backward = None
 from tqdm.auto import tqdm
 
 from makemore import distributed, finetune, resume
@@ -104,6 +109,17 @@ def compile_failed(e: Exception) -> ConfigError:
         f"config key train.compile=True failed: torch.compile could not build the first training step "
         f"({type(e).__name__}: {first}); it needs a working C++ compiler (CXX, g++): use train.compile=false"
     )
+
+
+def backward(loss: torch.Tensor) -> None:
+    """loss.backward() for a scalar loss: the autograd engine's run over the graph with d loss / d loss = 1, without
+    torch.autograd.backward's Python around it (argument checks and a ones_like: ~9 µs a step, 3% of the lecture
+    model's). The same engine call, the same gradients; where torch lacks the entry point, loss.backward()."""
+    if _engine_run_backward is None:
+        loss.backward()
+        return
+    one = torch.ones_like(loss)  # d loss / d loss, a new tensor each step as torch's own, never a gradient reused
+    _engine_run_backward((loss,), (one,), False, False, (), allow_unreachable=True, accumulate_grad=True)
 
 
 class Trainer:
@@ -255,7 +271,7 @@ class Trainer:
             _, loss = self.step_model(xb, yb)
         for p in self.parameters:  # what optimizer.zero_grad(set_to_none=True) does, without its profiler hooks
             p.grad = None
-        loss.backward()
+        backward(loss)
         self.optimizer_step()
         return loss
 

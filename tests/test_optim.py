@@ -59,7 +59,14 @@ def test_fused_optimizer_makes_the_same_updates(name):
         assert torch.allclose(pa, pb, atol=1e-6)
 
 
-@pytest.mark.parametrize("cfg", [OptimConfig(name="sgd", lr=0.1, fused=False), OptimConfig(), OptimConfig(fused=False)])
+PLAIN_SGD = OptimConfig(name="sgd", lr=0.1, weight_decay=0.0, fused=False)  # the lecture's: sgd_step's one foreach
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [PLAIN_SGD, OptimConfig(name="sgd", lr=0.1, fused=False), OptimConfig(name="sgd", momentum=0.9, fused=False)]
+    + [OptimConfig(), OptimConfig(fused=False)],
+)
 def test_plain_step_is_the_same_update(cfg):
     """plain_step skips torch's profiler label and hook walk only: three steps give bit-identical weights."""
     import torch
@@ -79,6 +86,42 @@ def test_plain_step_is_the_same_update(cfg):
 
     for a, b in zip(trained(lambda opt: opt.step), trained(plain_step), strict=True):
         assert torch.equal(a, b)
+
+
+def test_plain_sgd_is_one_foreach_with_torchs_update_and_state():
+    """The lecture's SGD through sgd_step: bit-identical weights to torch.optim.SGD.step at a changing learning
+    rate, a parameter without a gradient left alone, and the same (empty) optimizer state_dict."""
+    import torch
+
+    from makemore.optim import build_optimizer, is_plain_sgd, plain_step
+
+    def trained(step_of):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+        unused = torch.nn.Parameter(torch.ones(2))
+        model.register_parameter("unused", unused)  # never in the graph: its grad stays None
+        opt = build_optimizer(PLAIN_SGD, model)
+        step = step_of(opt)
+        for i in range(4):
+            for group in opt.param_groups:
+                group["lr"] = 0.1 / (i + 1)  # what the trainer's set_lr writes
+            torch.manual_seed(i)
+            model.zero_grad(set_to_none=True)
+            model(torch.randn(5, 4)).square().mean().backward()
+            step()
+        return [p.detach().clone() for p in model.parameters()], opt.state_dict()
+
+    (ours, ours_state), (torchs, torchs_state) = trained(plain_step), trained(lambda opt: opt.step)
+    for a, b in zip(ours, torchs, strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(ours[0], torch.ones(2))  # the Sequential's own parameter comes first
+    assert ours_state == torchs_state and ours_state["state"] == {}
+    model = torch.nn.Linear(2, 2)
+    assert is_plain_sgd(build_optimizer(PLAIN_SGD, model))
+    assert not is_plain_sgd(build_optimizer(OptimConfig(name="sgd", momentum=0.9, weight_decay=0.0), model))
+    assert not is_plain_sgd(build_optimizer(OptimConfig(name="sgd", lr=0.1), model))  # weight decay 0.01: torch's
+    assert not is_plain_sgd(build_optimizer(OptimConfig(name="sgd", weight_decay=0.0, fused=True), model))
+    assert not is_plain_sgd(build_optimizer(OptimConfig(weight_decay=0.0), model))  # AdamW
 
 
 def test_plain_step_keeps_the_hooks_when_there_are_some():
@@ -114,3 +157,26 @@ def test_loss_window_mean_and_nan_guard():
         window.add(torch.tensor(x))
     with pytest.raises(TrainingDiverged, match="became nan at step 9"):
         window.check(10, {})
+
+
+def test_the_steps_backward_gives_loss_backwards_gradients():
+    """trainer.backward: the engine call loss.backward() ends in, without its Python: the same gradients, bit for bit,
+    and they accumulate into existing ones as loss.backward()'s do."""
+    import torch
+
+    from makemore.config import Config, DataConfig, ModelConfig
+    from makemore.models import build_model
+    from makemore.trainer import backward
+
+    torch.manual_seed(0)
+    small = ModelConfig(n_embd=4, n_hidden=16, dropout=0.0)  # no dropout: both runs see the same network
+    model = build_model(Config(data=DataConfig(block_size=3), model=small), 27)
+    idx, y = torch.randint(0, 27, (32, 3)), torch.randint(0, 27, (32,))
+    grads = []
+    for run in (lambda loss: loss.backward(), backward):
+        model.zero_grad(set_to_none=True)
+        for _ in range(2):  # the second adds to the first
+            run(model(idx, y)[1])
+        grads.append([p.grad.clone() for p in model.parameters()])
+    for a, b in zip(*grads, strict=True):
+        assert torch.equal(a, b)

@@ -227,12 +227,13 @@ def split_words(words: list[str] | Words, seed: int, fractions=(0.8, 0.1)) -> tu
     n1 = int(fractions[0] * len(words))
     n2 = int((fractions[0] + fractions[1]) * len(words))
     train, val, test = words[:n1], words[n1:n2], words[n2:]
+    count = len(words)
     if compact:
-        del words
+        del words  # the strs live on only in the three parts, until each is joined
         train, val, test = Words.of(train), Words.of(val), Words.of(test)
     if not (len(train) and len(val) and len(test)):
         raise DataError(
-            f"{len(words)} words are too few for a train/val/test split of 80/10/10: "
+            f"{count} words are too few for a train/val/test split of 80/10/10: "
             "each part needs at least one word (6 words or more)"
         )
     return train, val, test

@@ -95,3 +95,8 @@ def test_the_real_model_estimate_is_the_meta_one(family, monkeypatch):
     monkeypatch.setattr(memory, "REAL_BUILD", 4)
     memory.estimate(cfg, corpus)
     assert torch.equal(torch.get_rng_state(), state)  # the real build's draws are given back
+
+
+def test_too_few_words_as_words_is_the_same_refusal():
+    with pytest.raises(DataError, match="^5 words are too few"):
+        split_words(Words.of(["a", "b", "c", "d", "e"]), 42)

@@ -247,6 +247,9 @@ class Corpus:
     vocab: Vocab
     splits: dict[str, Words]  # "train" | "val" | "test" -> words, in the split's shuffled order
 
+    def __post_init__(self):  # lists of str (tests, notebooks) are held as Words too
+        self.splits.update({k: Words.of(v) for k, v in self.splits.items() if not isinstance(v, Words)})
+
     @property
     def train_words(self) -> Words:
         return self.splits["train"]

@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
 from makemore.config import Config
-from makemore.data import Vocab
+from makemore.data import Vocab, Words
 from makemore.diagnostics import Diagnostics, write_hparams
 from makemore.distributed import Dist
 from makemore.examples import Examples
@@ -46,7 +46,7 @@ def wait_for_a_later_second(log_dir: Path) -> None:
 
 class Board:
     def __init__(self, run: RunDir, cfg: Config, model: nn.Module, vocab: Vocab, examples: Examples, world: Dist,
-                 resumed_at: int | None, train_words: list[str] = ()):  # fmt: skip
+                 resumed_at: int | None, train_words: Words | list[str] = ()):  # fmt: skip
         self.writes = world.is_main
         # purge_step: events a killed process logged after its last checkpoint are hidden, so the curve stays one line
         purge_step = None if resumed_at is None else resumed_at + 1
@@ -60,7 +60,7 @@ class Board:
             self.diagnostics = Diagnostics(self.writer, model, vocab, examples, batch, seed, projector)
         self.quality = None
         if cfg.train.quality_samples and train_words and self.writes:
-            self.quality = QualityProbe(model, vocab, list(train_words), cfg.train.quality_samples, cfg.seed)
+            self.quality = QualityProbe(model, vocab, train_words, cfg.train.quality_samples, cfg.seed)
 
     def train_point(self, step: int, loss: float, lr: float) -> None:
         self.writer.add_scalar("loss/train", loss, step)

@@ -7,7 +7,9 @@ A checkpoint is a plain dict that `torch.load(path, weights_only=True)` opens:
     best_val_loss  the best validation loss so far
     config         the resolved run config, a plain dict (dataclasses.asdict of Config)
     vocab          token strings, index = id; vocab[0] is the boundary token
-    train_words    the training split's words (sample.py only_new=true filters against them)
+    train_words    the training split's words (sample.py only_new=true filters against them), stored as one str,
+                   the words joined by "\n" (a few bytes a word; a list of strs pickles at ~60 and takes a memo
+                   entry each while saving); files written before hold a list. load_checkpoint gives a list either way
     format         CHECKPOINT_FORMAT, so a file from another version is recognised as such
 and, so that train.resume can go on exactly where the run stopped (makemore/resume.py):
     rng            {"torch", "cuda", "mps", "batches"}: the random-number generators' states (uint8 tensors;
@@ -34,7 +36,7 @@ import torch
 from torch import nn
 
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig, OptimConfig, TrainConfig
-from makemore.data import Vocab
+from makemore.data import Vocab, Words
 from makemore.models import build_model
 from makemore.rundir import RunDir
 from makemore.stops import diverged
@@ -79,10 +81,11 @@ class CheckpointWriter:
     bookkeeping (they must agree on what is kept) and only rank 0 writes.
     """
 
-    def __init__(self, run: RunDir, model: nn.Module, optimizer, config: dict, vocab: Vocab, train_words: list[str],
+    def __init__(self, run: RunDir, model: nn.Module, optimizer, config: dict, vocab: Vocab, train_words: Words | list,
                  writes: bool = True):  # fmt: skip
         self.run, self.model, self.optimizer, self.writes = run, model, optimizer, writes
-        self.fixed = {"config": config, "vocab": list(vocab.itos), "train_words": train_words}
+        words = train_words if isinstance(train_words, Words) else Words.of(train_words)
+        self.fixed = {"config": config, "vocab": list(vocab.itos), "train_words": words.text}
         self.kept: dict[Path, int] = {}  # the checkpoints written so far -> the step each holds
 
     def holds(self, name: str, step: int) -> bool:
@@ -141,6 +144,8 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     if missing:
         raise CheckpointError(f"checkpoint {path}: incomplete, missing {', '.join(missing)}")
     check_contents(ckpt, path)
+    if isinstance(ckpt["train_words"], str):  # joined by "\n" (CheckpointWriter); older files hold the list
+        ckpt["train_words"] = ckpt["train_words"].split("\n") if ckpt["train_words"] else []
     return ckpt
 
 

@@ -3,7 +3,10 @@ minibatches, are made from the split's words by makemore/examples.py.)
 
     corpus = load_corpus(DataConfig(path="data/names.txt"))   # the words, their vocabulary and the split
 
-or piece by piece: load_words, Vocab.from_words, split_words.
+or piece by piece: load_words (read_words: as Words), Vocab.from_words, split_words.
+
+A corpus holds its words as Words: one string, the words joined by "\n", and their lengths, about a byte per
+character and 4 a word. As Python str objects a million words take ~60 MB more (~55 bytes of header each).
 """
 
 import logging
@@ -11,8 +14,13 @@ import os
 import random
 import re
 import unicodedata
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
+
+import torch
 
 from makemore.config import DataConfig
 
@@ -28,9 +36,76 @@ class DataError(ValueError):
     """A word file that can't be used; the message names the file and the problem."""
 
 
+CHUNK = 2**20  # characters parsed, split or joined at a time: the transient Python strs of ~100k words, not all
+
+
+class Words:
+    """A list of words held compactly: `text`, the words joined by "\n" (no word holds one), and their lengths.
+    Iterating yields the words as str (a chunk at a time); == compares with another Words or a list."""
+
+    __slots__ = ("text", "lengths")
+
+    def __init__(self, text: str, lengths: array):
+        self.text, self.lengths = text, lengths  # lengths: array("I"), one per word
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> "Words":
+        words = words if isinstance(words, (list, tuple)) else list(words)
+        text = "\n".join(words)
+        if text.count("\n") != max(len(words) - 1, 0):
+            raise ValueError("Words: a word holds a line break (\\n)")
+        return cls(text, array("I", map(len, words)))
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self) -> Iterator[str]:
+        text, start = self.text, 0
+        if not self.lengths:
+            return
+        while (stop := text.find("\n", start + CHUNK)) >= 0:
+            yield from text[start:stop].split("\n")
+            start = stop + 1
+        yield from text[start:].split("\n")
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (list, tuple)):
+            other = Words.of(other) if all("\n" not in w for w in other) else None
+        return isinstance(other, Words) and len(self) == len(other) and self.text == other.text
+
+    def __repr__(self) -> str:
+        return f"Words({len(self)} words, {self.characters} characters)"
+
+    @property
+    def characters(self) -> int:
+        return len(self.text) - max(len(self) - 1, 0)
+
+    @property
+    def longest(self) -> int:
+        return max(self.lengths, default=0)
+
+    def starts(self) -> array:
+        """Where each word begins in text."""
+        return array("q", accumulate((n + 1 for n in self.lengths), initial=0))
+
+    def hashes(self) -> torch.Tensor:
+        """hash(word) of every word, in order: int64 (B,), for membership and counting distinct words."""
+        return torch.frombuffer(array("q", map(hash, self)), dtype=torch.int64) if len(self) else torch.zeros(0, dtype=torch.int64)
+
+    def distinct(self) -> int:
+        """How many different words (counted by their 64-bit hashes: a collision among a million words has a
+        chance of 3e-8)."""
+        return len(torch.unique(self.hashes()))
+
+
 def load_words(path: str | Path, key: str = "data.path") -> list[str]:
     """One word per line: stripped, NFC-normalised, blank lines dropped, duplicates kept. `key` names the file in
-    errors (score.py reads its words=FILE with the same rules)."""
+    errors (score.py reads its words=FILE with the same rules). read_words: the same, as Words."""
+    return list(read_words(path, key))
+
+
+def read_words(path: str | Path, key: str = "data.path") -> Words:
+    """load_words' words as Words, never all of them as Python strs at once."""
     path = Path(path)
     where = f"{key} {path}"
     if not path.exists():
@@ -45,12 +120,17 @@ def load_words(path: str | Path, key: str = "data.path") -> list[str]:
             raw = b"" if too_big else f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
     except OSError as e:
         raise DataError(f"{where}: cannot be read ({e.strerror})") from None
-    return parse_words(raw, where, too_big)
+    return parse_text(raw, where, too_big)
 
 
 def parse_words(raw: bytes, where: str, too_big: bool = False) -> list[str]:
     """The words of a file's bytes (or stdin's, read with at most MAX_FILE_BYTES + 1), checked as load_words says;
     `where` starts every error."""
+    return list(parse_text(raw, where, too_big))
+
+
+def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
+    """parse_words' words as Words: the lines are checked and cleaned CHUNK characters at a time."""
     if too_big or len(raw) > MAX_FILE_BYTES:
         raise DataError(
             f"{where}: is bigger than {MAX_FILE_BYTES / 2**30:.0f} GiB, the most a word file may have; "
@@ -62,27 +142,41 @@ def parse_words(raw: bytes, where: str, too_big: bool = False) -> list[str]:
         text = raw.decode("utf-8-sig")  # -sig: a byte-order mark from Windows editors is not a character
     except UnicodeDecodeError as e:
         raise DataError(f"{where}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
-    words = [unicodedata.normalize("NFC", line.strip()) for line in text.split("\n")]  # \r\n: strip() takes the \r
-    check_no_line_breaks(words, where)
+    del raw
+    parts, lengths, line, start = [], array("I"), 0, 0
+    while start <= len(text):
+        stop = text.find("\n", start + CHUNK)
+        stop = len(text) if stop < 0 else stop
+        words = [unicodedata.normalize("NFC", w.strip()) for w in text[start:stop].split("\n")]  # \r\n: strip() takes \r
+        check_lines(words, where, line)
+        words = [w for w in words if w]
+        if words:
+            parts.append("\n".join(words))
+            lengths.extend(map(len, words))
+        line, start = line + text.count("\n", start, stop) + 1, stop + 1
+    if not lengths:
+        raise DataError(f"{where}: has no words (it is empty or blank)")
+    return Words("\n".join(parts), lengths)
+
+
+def check_lines(words: list[str], where: str, first_line: int) -> None:
+    """No line break left inside a word, no word over MAX_WORD_LEN; words[i] is line first_line + i + 1."""
+    check_no_line_breaks(words, where, first_line)
     longest = max(range(len(words)), key=lambda i: len(words[i]), default=None)
     if longest is not None and len(words[longest]) > MAX_WORD_LEN:
         raise DataError(
-            f"{where}: line {longest + 1} is {len(words[longest]):,} characters long, a word may have "
+            f"{where}: line {first_line + longest + 1} is {len(words[longest]):,} characters long, a word may have "
             f"at most {MAX_WORD_LEN:,}; expected one word per line"
         )
-    words = [w for w in words if w]
-    if not words:
-        raise DataError(f"{where}: has no words (it is empty or blank)")
-    return words
 
 
 # what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning
 LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def check_no_line_breaks(words: list[str], where: str) -> None:
+def check_no_line_breaks(words: list[str], where: str, first_line: int = 0) -> None:
     """Lines are split on \n only: another line break left inside a word (after stripping) is refused, by line."""
-    for i, word in enumerate(words):
+    for i, word in enumerate(words, first_line):
         found = LINE_BREAKS.search(word)
         if found:
             char = found.group()
@@ -100,8 +194,8 @@ class Vocab:
     itos: tuple[str, ...]  # token strings, index = id; unique
 
     @classmethod
-    def from_words(cls, words: list[str]) -> "Vocab":
-        chars = sorted(set("".join(words)))
+    def from_words(cls, words: list[str] | Words) -> "Vocab":
+        chars = sorted(set(words.text) - {"\n"} if isinstance(words, Words) else set("".join(words)))
         boundary = next(b for b in (BOUNDARY, *BOUNDARY_FALLBACKS) if b not in chars)
         return cls((boundary, *chars))
 
@@ -124,16 +218,22 @@ class Vocab:
         return "".join(self.itos[i] for i in ids)
 
 
-def split_words(words: list[str], seed: int, fractions=(0.8, 0.1)) -> tuple[list[str], list[str], list[str]]:
-    """Shuffle with random.Random(seed) and cut train/val/test, exactly as the lectures do."""
+def split_words(words: list[str] | Words, seed: int, fractions=(0.8, 0.1)) -> tuple:
+    """Shuffle with random.Random(seed) and cut train/val/test, exactly as the lectures do (Words for Words: their
+    strs exist only while they are shuffled)."""
+    compact = isinstance(words, Words)
     words = list(words)
     random.Random(seed).shuffle(words)
     n1 = int(fractions[0] * len(words))
     n2 = int((fractions[0] + fractions[1]) * len(words))
     train, val, test = words[:n1], words[n1:n2], words[n2:]
-    if not (train and val and test):
+    count = len(words)
+    if compact:
+        del words  # the strs live on only in the three parts, until each is joined
+        train, val, test = Words.of(train), Words.of(val), Words.of(test)
+    if not (len(train) and len(val) and len(test)):
         raise DataError(
-            f"{len(words)} words are too few for a train/val/test split of 80/10/10: "
+            f"{count} words are too few for a train/val/test split of 80/10/10: "
             "each part needs at least one word (6 words or more)"
         )
     return train, val, test
@@ -145,15 +245,18 @@ class Corpus:
 
     path: str
     vocab: Vocab
-    splits: dict[str, list[str]]  # "train" | "val" | "test" -> words, in the split's shuffled order
+    splits: dict[str, Words]  # "train" | "val" | "test" -> words, in the split's shuffled order
+
+    def __post_init__(self):  # lists of str (tests, notebooks) are held as Words too
+        self.splits.update({k: Words.of(v) for k, v in self.splits.items() if not isinstance(v, Words)})
 
     @property
-    def train_words(self) -> list[str]:
+    def train_words(self) -> Words:
         return self.splits["train"]
 
     @property
     def longest_word(self) -> int:
-        return max(len(w) for split in self.splits.values() for w in split)
+        return max(split.longest for split in self.splits.values())
 
 
 PARAMS_PER_CHAR = 5  # past this many parameters per training character a model learns its words by heart
@@ -162,7 +265,7 @@ PARAMS_PER_CHAR = 5  # past this many parameters per training character a model 
 def few_words_warning(corpus: Corpus, params: int) -> str | None:
     """A warning line when the training words are few for a model of `params` parameters, else None. (The default
     recipe on the bundled names has 0.7 parameters per character; on 300 words, 70.)"""
-    chars = sum(len(w) + 1 for w in corpus.train_words)  # + 1: the end-of-word token is learned too
+    chars = corpus.train_words.characters + len(corpus.train_words)  # + len: the end-of-word token is learned too
     if params <= PARAMS_PER_CHAR * chars:
         return None
     return (
@@ -174,13 +277,13 @@ def few_words_warning(corpus: Corpus, params: int) -> str | None:
 
 def load_corpus(cfg: DataConfig) -> Corpus:
     """Read, check and split cfg.path; logs one line saying what it found."""
-    words = load_words(cfg.path)
+    words = read_words(cfg.path)
     vocab = Vocab.from_words(words)
     try:
         train, val, test = split_words(words, cfg.split_seed)
     except DataError as e:
         raise DataError(f"data.path {cfg.path}: {e}") from None
-    distinct = len(set(words))
+    distinct = words.distinct()
     log.info(
         f"{cfg.path}: {len(words)} words ({distinct} distinct, {len(words) - distinct} duplicates kept), "
         f"vocabulary of {len(vocab)} tokens, split {len(train)}/{len(val)}/{len(test)}"

@@ -30,7 +30,7 @@ the word's start masked:
 
 import torch
 
-from makemore.data import DataError, Vocab
+from makemore.data import DataError, Vocab, Words
 from makemore.distributed import SINGLE, Dist, share
 
 SEPARATORS = ("\n", "\x00", "\uffff")  # joins the words before the ids are made; load_words' words have no \n
@@ -141,11 +141,14 @@ def positions_in_words(counts: torch.Tensor) -> torch.Tensor:
     return torch.cumsum(steps, 0, dtype=torch.int32)
 
 
-def token_stream(words: list[str], vocab: Vocab) -> torch.Tensor:
+def token_stream(words: list[str] | Words, vocab: Vocab) -> torch.Tensor:
     """The ids of "0 w1 0 w2 .. 0" (uint8 up to 256 tokens, else int32): str.translate over the joined words."""
     chars = vocab.itos[1:]
     sep = next(s for s in SEPARATORS if s not in chars)
-    text = sep + sep.join(words) + sep if words else sep
+    if isinstance(words, Words) and sep == "\n":  # already joined by \n: one copy fewer of the text
+        text = sep + words.text + sep if len(words) else sep
+    else:
+        text = sep + sep.join(words) + sep if len(words) else sep
     unknown = set(text) - set(chars) - {sep}
     if unknown:
         raise DataError(f"the words hold characters that are not in the vocabulary: {''.join(sorted(unknown))[:20]!r}")

@@ -2,8 +2,8 @@
 
     check_fits(cfg, corpus, device)   # ConfigError naming the key to shrink and the largest value that fits
 
-The model is built on torch's "meta" device (shapes, no storage) and run once there on one row, so the
-estimate holds for any model of the zoo:
+The model is built and run once on one row (for CPU-sized models on the CPU, else on torch's "meta" device:
+shapes, no storage), so the estimate holds for any model of the zoo:
     parameters   4 bytes each, x4: weights, gradients and AdamW's two moments (an upper bound for SGD)
     activations  every module's output per row, for a training minibatch (x2: backward keeps them and their
                  gradients) or an evaluation chunk, whichever is bigger
@@ -17,6 +17,7 @@ import resource
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from makemore.config import Config, ConfigError, ModelConfig, TrainConfig
 from makemore.data import Corpus
@@ -32,6 +33,7 @@ SIZE_KEYS = {
     "train.batch_size": TrainConfig.batch_size,
     "data.block_size": 5,  # null by default (the model's own); 5 is the mlp's
 }
+REAL_BUILD = 4  # model sizes up to 4x the defaults are estimated on a real model (the largest: ~50 MB, for a moment)
 
 
 def available_bytes(device: torch.device) -> tuple[int, str] | None:
@@ -55,22 +57,33 @@ def available_bytes(device: torch.device) -> tuple[int, str] | None:
 
 def estimate(cfg: Config, corpus: Corpus) -> dict[str, int]:
     """Bytes the run needs: {"parameters", "activations", "examples"}; raises ConfigError for a model it can't build."""
-    with torch.device("meta"):
-        model = build_model(cfg, len(corpus.vocab)).eval()  # eval: BatchNorm takes one row; the shapes are the same
+    model, per_row = model_sizes(cfg, len(corpus.vocab))
+    T, val, splits = model.block_size, corpus.splits["val"], corpus.splits.values()
+    targets = sum(split.characters + len(split) for split in splits)  # every character and word end
+    if model.sequence:  # a row per word and one per target beyond T: 4 + 8 bytes (code, start), 24 while built
+        n_rows = sum(max(n + 1 - T, 0) + 1 for split in splits for n in split.lengths)
+        examples, val_rows = targets + 36 * n_rows, sum(max(n + 1 - T, 0) + 1 for n in val.lengths)
+    else:  # a row per target: its code, 4 bytes, and 8 while built
+        examples, val_rows = 13 * targets, val.characters + len(val)
+    rows = max(2 * cfg.train.batch_size, min(EVAL_CHUNK, val_rows))
+    return {"parameters": 4 * 4 * count_params(model), "activations": 4 * per_row * rows, "examples": examples}
+
+
+def model_sizes(cfg: Config, vocab_size: int) -> tuple[nn.Module, int]:
+    """The model (without usable weights) and the numbers its modules output for one row: from a forward of one
+    row, on the CPU for a model within REAL_BUILD times its default sizes, else on the "meta" device (shapes, no
+    storage). Both give the same numbers; meta's Python kernels would stay resident: ~80 MB and 1 s of imports."""
+    model_keys = [key for key in SIZE_KEYS if key != "train.batch_size"]
+    real = all(_get(cfg, key) <= REAL_BUILD * SIZE_KEYS[key] for key in model_keys)
+    # the real model's random draws must not move the run's: the global generator is put back afterwards
+    with torch.random.fork_rng(devices=[]), torch.no_grad(), torch.device("cpu" if real else "meta"):
+        model = build_model(cfg, vocab_size).eval()  # eval: BatchNorm takes one row; the shapes are the same
         per_row = []
         hooks = [m.register_forward_hook(lambda m, i, out: per_row.append(_numel(out))) for m in model.modules()]
         model(torch.zeros(1, model.block_size, dtype=torch.long))  # one row: a context, or a whole word
     for hook in hooks:
         hook.remove()
-    T, val = model.block_size, corpus.splits["val"]
-    targets = sum(len(w) + 1 for split in corpus.splits.values() for w in split)  # every character and word end
-    if model.sequence:  # a row per word and one per target beyond T: 4 + 8 bytes (code, start), 24 while built
-        n_rows = sum(max(len(w) + 1 - T, 0) + 1 for split in corpus.splits.values() for w in split)
-        examples, val_rows = targets + 36 * n_rows, sum(max(len(w) + 1 - T, 0) + 1 for w in val)
-    else:  # a row per target: its code, 4 bytes, and 8 while built
-        examples, val_rows = 13 * targets, sum(map(len, val)) + len(val)
-    rows = max(2 * cfg.train.batch_size, min(EVAL_CHUNK, val_rows))
-    return {"parameters": 4 * 4 * count_params(model), "activations": 4 * sum(per_row) * rows, "examples": examples}
+    return model, sum(per_row)
 
 
 def _numel(out) -> int:

@@ -17,36 +17,70 @@ train.quality_samples names); `sample.py stats=true` prints them for the names i
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from makemore.data import Vocab
+from makemore.data import CHUNK, Vocab, Words
 from makemore.sampling import sample_batch
 
 BOUNDARY = ""  # the boundary in bigram keys: no character is empty, so it can't clash with one
 
 
-def bigrams(words) -> Counter:
-    counts = Counter()
-    for w in words:
-        chars = [BOUNDARY, *w, BOUNDARY]
-        counts.update(zip(chars, chars[1:]))
-    return counts
+def bigrams(words: Iterable[str] | Words) -> Counter:
+    """Counts of (a, b) character pairs, each word between boundaries. Counted on the words' one joined string,
+    "\n w1 \n w2 \n": a single \n closes a word and opens the next, so the pairs are exactly each word's own."""
+    words = words if isinstance(words, Words) else Words.of(words)
+    if not len(words):
+        return Counter()
+    text = "\n" + words.text + "\n"
+    chars = sorted(set(text))  # "\n" first: the boundary
+    ids = text.translate({ord(c): i for i, c in enumerate(chars)})
+    wide = len(chars) > 256
+    codes = torch.frombuffer(bytearray(ids.encode("utf-32-le" if wide else "latin-1")), dtype=torch.int32 if wide
+                             else torch.uint8)  # fmt: skip
+    counts = torch.zeros(len(chars) ** 2, dtype=torch.int64)  # (pairs,)
+    for start in range(0, len(codes) - 1, CHUNK):  # int64 pairs of CHUNK characters at a time, not of all
+        part = codes[start : start + CHUNK + 1].long()
+        counts += torch.bincount(part[:-1] * len(chars) + part[1:], minlength=len(chars) ** 2)
+    keys = [BOUNDARY if c == "\n" else c for c in chars]
+    return Counter({(keys[i // len(chars)], keys[i % len(chars)]): n for i, n in enumerate(counts.tolist()) if n})
+
+
+class WordSet:
+    """Exact membership in many words, at ~24 bytes a word: their hashes sorted, each match checked against the
+    word itself (a frozenset of a million words costs ~90 MB: its table and a str object per word)."""
+
+    def __init__(self, words: Words):
+        self.words, self.starts = words, words.starts()
+        self.hashes, self.order = torch.sort(words.hashes())
+
+    def __contains__(self, word: str) -> bool:
+        h = hash(word)
+        i = int(torch.searchsorted(self.hashes, torch.tensor([h]))[0])
+        while i < len(self.hashes) and int(self.hashes[i]) == h:
+            j = int(self.order[i])
+            start = self.starts[j]
+            if self.words.text[start : start + self.words.lengths[j]] == word:
+                return True
+            i += 1
+        return False
 
 
 @dataclass(frozen=True)
 class Reference:
     """What the names are compared with: the training words' set, lengths and bigram counts, computed once."""
 
-    words: frozenset
+    words: WordSet
     lengths: Counter
     bigrams: Counter
 
     @classmethod
-    def of(cls, words: list[str]) -> "Reference":
-        return cls(frozenset(words), Counter(map(len, words)), bigrams(words))
+    def of(cls, words: Iterable[str] | Words) -> "Reference":
+        words = words if isinstance(words, Words) else Words.of(words)
+        return cls(WordSet(words), Counter(words.lengths), bigrams(words))
 
 
 def length_distance(a: Counter, b: Counter) -> float:
@@ -87,7 +121,7 @@ class QualityProbe:
     same way every time (the numbers move only because the model did), measured against the training words.
     It draws no number from torch's global generator, so training is the same with it or without it."""
 
-    def __init__(self, model: nn.Module, vocab: Vocab, train_words: list[str], samples: int, seed: int):
+    def __init__(self, model: nn.Module, vocab: Vocab, train_words: Words | list[str], samples: int, seed: int):
         self.model, self.vocab, self.samples, self.seed = model, vocab, samples, seed
         self.reference = Reference.of(train_words)
 

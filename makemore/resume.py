@@ -25,7 +25,7 @@ from torch import nn
 
 from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
 from makemore.config import ConfigError, flat_keys
-from makemore.data import Corpus, Vocab
+from makemore.data import Corpus, Vocab, Words
 from makemore.device import device_rng_state, device_type_of, set_device_rng_state
 from makemore.examples import RandomBatches
 from makemore.loss_window import LossWindow
@@ -112,7 +112,7 @@ def restore(ckpt: dict, path: Path, cfg_dict: dict, corpus: Corpus, run: RunDir,
 
 
 def check_resumable(
-    ckpt: dict, path: Path, cfg_dict: dict, vocab: Vocab, train_words: list[str], device: torch.device
+    ckpt: dict, path: Path, cfg_dict: dict, vocab: Vocab, train_words: Words, device: torch.device
 ) -> None:
     """Refuse to resume unless this run would have taken the checkpoint's steps: same config, same data."""
     old, new = flat_keys(ckpt["config"]), flat_keys(cfg_dict)
@@ -124,7 +124,7 @@ def check_resumable(
             f"train.resume={path}: this run's config differs from the checkpoint's ({now}); "
             f"resume with the run's own settings: {shown}"
         )
-    if list(ckpt["vocab"]) != list(vocab.itos) or list(ckpt["train_words"]) != list(train_words):
+    if list(ckpt["vocab"]) != list(vocab.itos) or train_words != ckpt["train_words"]:
         raise ConfigError(
             f"train.resume={path}: data.path={cfg_dict['data']['path']} holds other words than the run was "
             "trained on; resume with the same word file"

@@ -90,7 +90,9 @@ class Words:
 
     def hashes(self) -> torch.Tensor:
         """hash(word) of every word, in order: int64 (B,), for membership and counting distinct words."""
-        return torch.frombuffer(array("q", map(hash, self)), dtype=torch.int64) if len(self) else torch.zeros(0, dtype=torch.int64)
+        if not len(self):
+            return torch.zeros(0, dtype=torch.int64)
+        return torch.frombuffer(array("q", map(hash, self)), dtype=torch.int64)
 
     def distinct(self) -> int:
         """How many different words (counted by their 64-bit hashes: a collision among a million words has a
@@ -147,7 +149,8 @@ def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
     while start <= len(text):
         stop = text.find("\n", start + CHUNK)
         stop = len(text) if stop < 0 else stop
-        words = [unicodedata.normalize("NFC", w.strip()) for w in text[start:stop].split("\n")]  # \r\n: strip() takes \r
+        # \r\n line ends: strip() takes the \r
+        words = [unicodedata.normalize("NFC", w.strip()) for w in text[start:stop].split("\n")]
         check_lines(words, where, line)
         words = [w for w in words if w]
         if words:

@@ -93,6 +93,7 @@ def child(args: argparse.Namespace) -> None:
 
     trainer.finish = timed_finish
     trainer.run(progress_bar=False)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the run's, before the probes below
 
     rows = sum(len(e[0]) if isinstance(e, tuple) else len(e) for e in trainer.examples.values())
     model = trainer.model.eval()
@@ -112,7 +113,7 @@ def child(args: argparse.Namespace) -> None:
         "final_eval_s": final["seconds"],
         "eval_gflops": eval_flops / final["seconds"] / 1e9,
         "matmul_gflops": 2 * 1024**3 / best / 1e9,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb,
     }
     print("SCALE_RESULT " + json.dumps(result), flush=True)
 

@@ -149,8 +149,10 @@ def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
     while start <= len(text):
         stop = text.find("\n", start + CHUNK)
         stop = len(text) if stop < 0 else stop
-        # \r\n line ends: strip() takes the \r
-        words = [unicodedata.normalize("NFC", w.strip()) for w in text[start:stop].split("\n")]
+        # NFC over the chunk is NFC of each line (no character composes with \n); \r\n line ends: strip() takes \r
+        piece = text[start:stop]
+        piece = piece if unicodedata.is_normalized("NFC", piece) else unicodedata.normalize("NFC", piece)
+        words = [w.strip() for w in piece.split("\n")]
         check_lines(words, where, line)
         words = [w for w in words if w]
         if words:
@@ -164,9 +166,10 @@ def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
 
 def check_lines(words: list[str], where: str, first_line: int) -> None:
     """No line break left inside a word, no word over MAX_WORD_LEN; words[i] is line first_line + i + 1."""
-    check_no_line_breaks(words, where, first_line)
-    longest = max(range(len(words)), key=lambda i: len(words[i]), default=None)
-    if longest is not None and len(words[longest]) > MAX_WORD_LEN:
+    if LINE_BREAKS.search("\n".join(words)):  # one search over the chunk; the line is found only if there is one
+        check_no_line_breaks(words, where, first_line)
+    if max(map(len, words), default=0) > MAX_WORD_LEN:
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
         raise DataError(
             f"{where}: line {first_line + longest + 1} is {len(words[longest]):,} characters long, a word may have "
             f"at most {MAX_WORD_LEN:,}; expected one word per line"

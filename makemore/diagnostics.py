@@ -30,8 +30,6 @@ import unicodedata
 
 import numpy as np
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams, text
@@ -85,6 +83,10 @@ def scatter_image(table: torch.Tensor, vocab: Vocab, step: int) -> np.ndarray:
     points, xlabel, ylabel = project_2d(table)
     kinds = [kind for _, kind in token_labels(vocab)]
     colours = {"boundary": "tab:red", "vowel": "tab:orange", "letter": "tab:blue", "other": "tab:gray"}
+    # imported here, at the first evaluation: matplotlib is 0.3 s of a run's start, before its first step
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(6, 6), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()

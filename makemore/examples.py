@@ -13,11 +13,11 @@ The words are one stream of token ids, each word after one boundary token and th
 
     S = 0 e m m a 0 a v a 0 ...       (uint8 for vocabularies up to 256 tokens)
 
-so a split costs one byte per character and boundary, whatever the block size, plus 4 bytes of `codes` per row
-(a sequence model's row also keeps its start, 8 bytes; a small window split, from its first minibatch on, also
-its rows as a table: TABLE_BYTES). Rows are the ones build_contexts and build_sequences always made, in the same
-order; they are gathered from windows of block_size + 1 ids over S (a strided view, no copy), with the ids before
-the word's start masked:
+so a split costs one byte per character and boundary, whatever the block size, plus a byte of `codes` per row (a
+code is at most block_size: uint8 up to 255, wider above). A sequence model's row also keeps its start, 8 bytes; a
+small window split, from its first minibatch on, also its rows as a table (TABLE_BYTES). Rows are the ones
+build_contexts and build_sequences always made, in the same order; they are gathered from windows of block_size + 1
+ids over S (a strided view, no copy), with the ids before the word's start masked:
 
     window models, row k = the k-th target of the split (every character and closing boundary):
         window = the block_size ids before the target, then the target    ". a v | a"  (S[k+1-T .. k+1])
@@ -30,7 +30,7 @@ the word's start masked:
 
 import torch
 
-from makemore.data import DataError, Vocab, Words
+from makemore.data import CHUNK, DataError, Vocab, Words
 from makemore.distributed import SINGLE, Dist, share
 
 SEPARATORS = ("\n", "\x00", "\uffff")  # joins the words before the ids are made; load_words' words have no \n
@@ -39,6 +39,7 @@ SEPARATORS = ("\n", "\x00", "\uffff")  # joins the words before the ids are made
 # X[ix], Y[ix], instead of five ops (~14 us of a ~300 us lecture step). The lectures' train split: 182,625 rows,
 # a 0.7 MB table. Bounded, so that at millions of words memory per word stays independent of the block size.
 TABLE_BYTES = 16 * 2**20
+CODE_WORDS = 2**16  # words whose codes are worked out at a time (a few MB of temporaries)
 
 
 class Examples:
@@ -70,13 +71,13 @@ class Examples:
         zeros = S.new_zeros(T)
         stream = torch.cat([zeros, S, zeros])  # T zeros before: the first contexts; after: the last rows' windows
         if not sequence:
-            return cls(stream, T, False, positions_in_words(lengths + 1).clamp_(max=T))
+            return cls(stream, T, False, window_codes(lengths, T))
         n_rows = (lengths + 1 - T).clamp(min=0) + 1  # (W,) the first row, then one per target beyond it
         row_in_word = positions_in_words(n_rows).long()  # (N,)
         word_of_row = torch.repeat_interleave(torch.arange(len(lengths)), n_rows)
         starts = T + bounds[:-1][word_of_row] + row_in_word  # (N,) into the padded stream
         first_len = torch.minimum(lengths + 1, torch.tensor(T)).to(torch.int32)  # (W,) ids of a first row
-        codes = torch.where(row_in_word == 0, first_len[word_of_row], 0).to(torch.int32)
+        codes = torch.where(row_in_word == 0, first_len[word_of_row], 0).to(code_dtype(T))
         return cls(stream, T, True, codes, starts)
 
     def __len__(self) -> int:
@@ -102,7 +103,7 @@ class Examples:
         if self.small:
             if self.table is None:  # every row as _masked makes it, kept in the stream's dtype
                 self.table = self.windows[: len(self)].clone()  # (rows, T + 1)
-                self.table[:, : self.block_size] *= self.keep_x.to(self.table.dtype)[self.codes]
+                self.table[:, : self.block_size] *= self.keep_x.to(self.table.dtype)[self.codes.int()]
             rows = self.table[ix].long()  # (B, T + 1)
             return rows[:, : self.block_size], rows[:, self.block_size]
         windows = self.windows[ix if self.starts is None else self.starts[ix]]  # (B, T + 1)
@@ -116,6 +117,7 @@ class Examples:
 
     def _masked(self, windows: torch.Tensor, codes: torch.Tensor, trim: bool) -> tuple[torch.Tensor, torch.Tensor]:
         T = self.block_size
+        codes = codes.int()  # an index, never a uint8 mask
         windows = windows.long()  # (B, T + 1): the embedding and the loss take int64 ids
         X = windows[:, :T] * self.keep_x[codes]  # (B, T)
         if not self.sequence:
@@ -130,6 +132,11 @@ class Examples:
         return X, Y
 
 
+def code_dtype(block_size: int) -> torch.dtype:
+    """The smallest integer type that holds every code (0 .. block_size): a byte a row for any usual block size."""
+    return torch.uint8 if block_size < 256 else torch.int16 if block_size < 2**15 else torch.int32
+
+
 def positions_in_words(counts: torch.Tensor) -> torch.Tensor:
     """0, 1, .., counts[0]-1, 0, 1, .., counts[1]-1, ... as int32, for counts >= 1: one cumulative sum of steps
     of 1, stepping back to 0 where a group begins (4 bytes per item, no int64 index per item)."""
@@ -141,21 +148,40 @@ def positions_in_words(counts: torch.Tensor) -> torch.Tensor:
     return torch.cumsum(steps, 0, dtype=torch.int32)
 
 
+def window_codes(lengths: torch.Tensor, block_size: int) -> torch.Tensor:
+    """A window model's codes: for each word of `lengths` (W,), min(position, block_size) for every target
+    position 0 .. length (its characters and closing boundary), in code_dtype. A bounded number of words at a time,
+    so that the int32 positions of all the rows (8 bytes a row, 58 MB at 1M words) never exist at once."""
+    counts = lengths + 1  # (W,) targets per word
+    codes = torch.empty(int(counts.sum()), dtype=code_dtype(block_size))  # (N,)
+    at = 0
+    for first in range(0, len(counts), CODE_WORDS):
+        part = positions_in_words(counts[first : first + CODE_WORDS]).clamp_(max=block_size)
+        codes[at : at + len(part)] = part
+        at += len(part)
+    return codes
+
+
 def token_stream(words: list[str] | Words, vocab: Vocab) -> torch.Tensor:
-    """The ids of "0 w1 0 w2 .. 0" (uint8 up to 256 tokens, else int32): str.translate over the joined words."""
+    """The ids of "0 w1 0 w2 .. 0" (uint8 up to 256 tokens, else int32): str.translate over the joined words,
+    CHUNK characters at a time into the one tensor (whole-text temporaries, four copies of the words, were left
+    resident by the allocator)."""
     chars = vocab.itos[1:]
     sep = next(s for s in SEPARATORS if s not in chars)
-    if isinstance(words, Words) and sep == "\n":  # already joined by \n: one copy fewer of the text
-        text = sep + words.text + sep if len(words) else sep
-    else:
-        text = sep + sep.join(words) + sep if len(words) else sep
+    if not len(words):
+        return torch.zeros(1, dtype=torch.uint8 if len(vocab) <= 256 else torch.int32)
+    text = words.text if isinstance(words, Words) and sep == "\n" else sep.join(words)  # Words: joined already
     unknown = set(text) - set(chars) - {sep}
     if unknown:
         raise DataError(f"the words hold characters that are not in the vocabulary: {''.join(sorted(unknown))[:20]!r}")
-    ids = text.translate({ord(c): i for i, c in enumerate(vocab.itos) if i} | {ord(sep): 0})
-    if len(vocab) <= 256:
-        return torch.frombuffer(bytearray(ids.encode("latin-1")), dtype=torch.uint8)
-    return torch.frombuffer(bytearray(ids.encode("utf-32-le", "surrogatepass")), dtype=torch.int32)
+    table = {ord(c): i for i, c in enumerate(vocab.itos) if i} | {ord(sep): 0}
+    wide = len(vocab) > 256
+    ids = torch.zeros(len(text) + 2, dtype=torch.int32 if wide else torch.uint8)  # (L,) the boundaries around: 0
+    for start in range(0, len(text), CHUNK):
+        piece = text[start : start + CHUNK].translate(table)
+        encoded = piece.encode("utf-32-le", "surrogatepass") if wide else piece.encode("latin-1")
+        ids[1 + start : 1 + start + len(piece)] = torch.frombuffer(bytearray(encoded), dtype=ids.dtype)
+    return ids
 
 
 class RandomBatches:

@@ -43,7 +43,7 @@ from makemore.distributed import Dist
 from makemore.evaluation import evaluate
 from makemore.examples import Examples, RandomBatches
 from makemore.loss_window import LossWindow
-from makemore.memory import check_fits
+from makemore.memory import check_fits, release_free_memory
 from makemore.models import block_size_for, build_model, count_params
 from makemore.optim import build_optimizer, lr_at, plain_step
 from makemore.resume import Progress
@@ -84,6 +84,7 @@ def prepare(cfg: Config, run_dir: Path, overrides: tuple[str, ...] = ()) -> "Tra
 
     torch.manual_seed(cfg.seed)  # the weights and dropout
     corpus = load_corpus(cfg.data)
+    release_free_memory()  # what reading the words freed, before the examples are built
     cfg.data.block_size = block_size_for(cfg, corpus.longest_word)  # null: the model's own context length
     check_fits(cfg, corpus, device)  # before anything big is allocated
     model = build_model(cfg, len(corpus.vocab))
@@ -180,6 +181,7 @@ class Trainer:
         train_examples = self.examples["train"]
         self.board = Board(self.run_dir, cfg, self.model, self.corpus.vocab, train_examples, self.world, resumed_at,
                            train_words=self.corpus.train_words)  # fmt: skip
+        release_free_memory()
         self.bar = tqdm(total=cfg.train.max_steps, initial=self.progress.step, desc="train", unit="step",
                         disable=not (progress_bar and self.world.is_main), dynamic_ncols=True,
                         mininterval=0.1 if sys.stderr.isatty() else 30)  # a file: a line per 30 s  # fmt: skip

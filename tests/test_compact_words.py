@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 import torch
 
+import makemore.quality
 from makemore import data, memory
 from makemore.checkpoint import CheckpointWriter, load_checkpoint
 from makemore.config import Config
@@ -55,7 +56,9 @@ def test_split_of_words_is_the_split_of_the_list():
         assert isinstance(got, Words) and got == expected
 
 
-def test_bigrams_and_membership_are_exact():
+@pytest.mark.parametrize("chunk", [5, 7, 10**6])  # bigrams counts a chunk of characters at a time: pairs across
+def test_bigrams_and_membership_are_exact(chunk, monkeypatch):  # the chunks' edges are counted once
+    monkeypatch.setattr(makemore.quality, "BIGRAM_CHUNK", chunk)
     rng = random.Random(0)
     words = ["".join(rng.choice("ab\u00e9") for _ in range(rng.randint(0, 4))) for _ in range(300)]
     assert bigrams(words) == per_word_bigrams(words) and bigrams(Words.of(words)) == per_word_bigrams(words)

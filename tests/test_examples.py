@@ -110,9 +110,13 @@ def test_a_trimmed_minibatch_gives_the_same_loss_and_gradients(name):
 def test_memory_per_word_does_not_grow_with_the_block_size():
     sizes = {T: Examples.build(WORDS, VOCAB, T, sequence=False).nbytes for T in (1, 3, 8, 32)}
     targets = sum(len(w) + 1 for w in WORDS)
-    for T, size in sizes.items():  # a byte per id of the stream, 2T zeros around it, 4 bytes of code per row
-        assert size == (targets + 1) + 2 * T + 4 * targets
+    for T, size in sizes.items():  # a byte per id of the stream, 2T zeros around it, a byte of code per row
+        assert size == (targets + 1) + 2 * T + targets
     assert Examples.build(WORDS, VOCAB, 3, sequence=False).stream.dtype == torch.uint8
+    wide = Examples.build(WORDS, VOCAB, 300, sequence=False)  # codes up to 300: two bytes, the rows the same
+    assert wide.codes.dtype == torch.int16 and wide.nbytes == (targets + 1) + 600 + 2 * targets
+    X, Y = wide.chunk(0, len(wide))
+    assert torch.equal(X, build_contexts(WORDS, VOCAB, 300)[0]) and torch.equal(Y, build_contexts(WORDS, VOCAB, 300)[1])
 
 
 def test_a_vocabulary_beyond_a_byte_keeps_its_ids():
@@ -156,3 +160,21 @@ def test_lecture_counts_from_the_stream():
     counts = [len(Examples.build(part, VOCAB, 3, False)) for part in (WORDS[:200], WORDS[200:])]
     assert counts == [sum(len(w) + 1 for w in WORDS[:200]), sum(len(w) + 1 for w in WORDS[200:])]
     assert build_contexts([], VOCAB, 3)[0].shape == (0, 3)
+
+
+@pytest.mark.parametrize("T", [1, 3, 8])
+def test_the_stream_and_codes_built_a_few_characters_and_words_at_a_time_are_the_same(T, monkeypatch):
+    """token_stream translates CHUNK characters at a time and window_codes works out CODE_WORDS words at a time:
+    with tiny chunks (edges inside words, a word split between two) the rows are the lecture's, and so is a
+    vocabulary beyond a byte's."""
+    whole = Examples.build(WORDS, VOCAB, T, sequence=False)
+    monkeypatch.setattr(makemore.examples, "CHUNK", 3)
+    monkeypatch.setattr(makemore.examples, "CODE_WORDS", 2)
+    chunked = Examples.build(WORDS, VOCAB, T, sequence=False)
+    assert torch.equal(chunked.stream, whole.stream) and torch.equal(chunked.codes, whole.codes)
+    X, Y = chunked.chunk(0, len(chunked))
+    assert torch.equal(X, build_contexts(WORDS, VOCAB, T)[0]) and torch.equal(Y, build_contexts(WORDS, VOCAB, T)[1])
+    wide = ["".join(chr(0x4E00 + 7 * i + j) for j in range(1 + i % 5)) for i in range(100)]
+    vocab = Vocab.from_words(wide)
+    X, Y = Examples.build(wide, vocab, T, sequence=False).chunk(0, sum(len(w) + 1 for w in wide))
+    assert torch.equal(X, build_contexts(wide, vocab, T)[0]) and torch.equal(Y, build_contexts(wide, vocab, T)[1])

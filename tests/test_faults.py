@@ -126,7 +126,9 @@ def test_a_second_process_on_a_live_run_directory_is_refused_naming_the_pid(tmp_
     args = [f"data.path={words_file}", *TINY, "train.max_steps=10000000", "train.eval_interval=1000"]
     first = start_train(*args, f"hydra.run.dir={run_dir}")  # trains until it is stopped
     try:
-        wait_for(lambda: (run_dir / "checkpoints").is_dir())  # training has started
+        # training has started and saved: checkpoints/ alone may hold only the first save's temporary file, and a
+        # run directory with no checkpoint yet is not one train.resume can name (seen under pytest -n 2's load)
+        wait_for(lambda: (run_dir / "checkpoints" / "last.pt").is_file())
         first.send_signal(signal.SIGSTOP)  # paused, it holds the directory and leaves the CPUs to the others
         recorded = (run_dir / ".hydra" / "overrides.yaml").read_text()
         second = run_script("train.py", *args, "seed=7", f"hydra.run.dir={run_dir}", check=False)

@@ -34,10 +34,11 @@ from makemore.data import CHUNK, DataError, Vocab, Words
 from makemore.distributed import SINGLE, Dist, share
 
 SEPARATORS = ("\n", "\x00", "\uffff")  # joins the words before the ids are made; load_words' words have no \n
-# A window model's split whose rows fit in this many bytes as a (rows, block_size + 1) table keeps that table once
-# minibatches are drawn from it (the train split): a minibatch is then one gather and one cast, as the lecture's
-# X[ix], Y[ix], instead of five ops (~14 us of a ~300 us lecture step). The lectures' train split: 182,625 rows,
-# a 0.7 MB table. Bounded, so that at millions of words memory per word stays independent of the block size.
+# A window model's split whose rows fit in this many bytes as int64 tables X (rows, block_size) and Y (rows,) keeps
+# them once minibatches are drawn from it (the train split): a minibatch is then the lecture's X[ix], Y[ix], two
+# gathers of ready int64 ids, instead of a gather from the stream, a cast, a mask and slices (~40 us of a ~240 us
+# lecture step, measured in the step; a uint8 table cast per batch still cost ~16). The lectures' train split:
+# 182,625 rows, 5.8 MB. Bounded, so that at millions of words memory per word stays independent of the block size.
 TABLE_BYTES = 16 * 2**20
 CODE_WORDS = 2**16  # words whose codes are worked out at a time (a few MB of temporaries)
 
@@ -57,8 +58,8 @@ class Examples:
             self.keep_y = (cols < code) | ((code == 0) & (cols == T - 1))
         else:  # code c: the last c ids of the context are the word's, the rest boundaries
             self.keep_x = (cols >= T - code).long()  # (T + 1, T)
-        self.small = not sequence and len(codes) * (T + 1) * stream.element_size() <= TABLE_BYTES
-        self.table = None  # (rows, T + 1): a small window split's rows, context then target, from the first rows()
+        self.small = not sequence and len(codes) * (T + 1) * 8 <= TABLE_BYTES
+        self.table = None  # (X (rows, T), Y (rows,)) int64: a small window split's rows, from the first rows()
 
     @classmethod
     def build(cls, words: list[str], vocab: Vocab, block_size: int, sequence: bool) -> "Examples":
@@ -85,7 +86,7 @@ class Examples:
 
     @property
     def nbytes(self) -> int:
-        held = [self.stream, self.codes] + [t for t in (self.starts, self.table) if t is not None]
+        held = [self.stream, self.codes] + [t for t in (self.starts, *(self.table or ())) if t is not None]
         return sum(t.numel() * t.element_size() for t in held)
 
     @property
@@ -101,11 +102,10 @@ class Examples:
         """The rows at ix (B,): X (B, T) int64 and Y, (B,) for window models, (B, T) with -1 for sequence models.
         trim (sequence models): only the first columns up to the last one any of these rows has a target in."""
         if self.small:
-            if self.table is None:  # every row as _masked makes it, kept in the stream's dtype
-                self.table = self.windows[: len(self)].clone()  # (rows, T + 1)
-                self.table[:, : self.block_size] *= self.keep_x.to(self.table.dtype)[self.codes.int()]
-            rows = self.table[ix].long()  # (B, T + 1)
-            return rows[:, : self.block_size], rows[:, self.block_size]
+            if self.table is None:  # every row as _masked makes it
+                self.table = self.chunk(0, len(self))
+            X, Y = self.table
+            return X[ix], Y[ix]
         windows = self.windows[ix if self.starts is None else self.starts[ix]]  # (B, T + 1)
         return self._masked(windows, self.codes[ix], trim)
 

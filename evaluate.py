@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, resolve_data_path, to_dataclass
-from makemore.config import EvaluateConfig
+from makemore.config import EvaluateConfig, TrainConfig
 from makemore.data import DataError, load_words, split_words
 from makemore.device import resolve_device, threads_for
 from makemore.evaluation import evaluate
@@ -66,8 +66,8 @@ def report(cfg: EvaluateConfig) -> dict:
     model, vocab, _ = model_from_checkpoint(ckpt, source=path)
     device = resolve_device(cfg.device, key="device")
     model.to(device)
-    train = ckpt["config"].get("train", {})
-    torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", 32)))  # the run's own
+    train = ckpt["config"].get("train", {})  # the run's own thread count
+    torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", TrainConfig.batch_size)))
     words, where = words_to_evaluate(cfg, ckpt, path)
     check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
     examples = Examples.build(words, vocab, model.block_size, model.sequence)  # what the trainer evaluates

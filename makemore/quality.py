@@ -24,35 +24,29 @@ import torch
 from torch import nn
 
 from makemore.data import Vocab, Words
+from makemore.examples import token_stream
 from makemore.sampling import sample_batch
 
-# characters counted at a time: ~1 MB of temporaries, reused from one chunk to the next (copies of all the words, or
-# chunks of several MB, were left resident by the allocator: 75 MB and 50 MB at 1M words)
+# pairs counted at a time: ~1 MB of int64 temporaries, reused from one chunk to the next (pairs of all the words at
+# once, or chunks of several MB, were left resident by the allocator: 75 MB and 50 MB at 1M words)
 BIGRAM_CHUNK = 2**16
 BOUNDARY = ""  # the boundary in bigram keys: no character is empty, so it can't clash with one
 
 
 def bigrams(words: Iterable[str] | Words) -> Counter:
-    """Counts of (a, b) character pairs, each word between boundaries. Counted on the words' joined string,
-    "\n w1 \n w2 \n", BIGRAM_CHUNK characters at a time: a single \n closes a word and opens the next, so the pairs
-    are exactly each word's own."""
+    """Counts of (a, b) character pairs, each word between boundaries. Counted on the words' token stream,
+    "0 w1 0 w2 .. 0" (makemore/examples.py, a byte a character), BIGRAM_CHUNK pairs at a time: a single boundary
+    closes a word and opens the next, so the pairs are exactly each word's own."""
     words = words if isinstance(words, Words) else Words.of(words)
     if not len(words):
         return Counter()
-    text = words.text
-    chars = sorted(set(text) | {"\n"})
-    n, boundary = len(chars), chars.index("\n")
-    table = {ord(c): i for i, c in enumerate(chars)}
-    wide = n > 256
+    vocab = Vocab.from_words(words)
+    ids, n = token_stream(words, vocab), len(vocab)  # (L,)
     counts = torch.zeros(n * n, dtype=torch.int64)  # (pairs,)
-    last = torch.tensor([boundary])  # the boundary before the first word
-    for start in range(0, len(text), BIGRAM_CHUNK):
-        piece = text[start : start + BIGRAM_CHUNK].translate(table).encode("utf-32-le" if wide else "latin-1")
-        ids = torch.cat([last, torch.frombuffer(bytearray(piece), dtype=torch.int32 if wide else torch.uint8).long()])
-        counts += torch.bincount(ids[:-1] * n + ids[1:], minlength=n * n)
-        last = ids[-1:]
-    counts[last * n + boundary] += 1  # the last word's closing boundary
-    keys = [BOUNDARY if c == "\n" else c for c in chars]
+    for start in range(0, len(ids) - 1, BIGRAM_CHUNK):
+        part = ids[start : start + BIGRAM_CHUNK + 1].long()
+        counts += torch.bincount(part[:-1] * n + part[1:], minlength=n * n)
+    keys = [BOUNDARY, *vocab.itos[1:]]
     return Counter({(keys[i // n], keys[i % n]): c for i, c in enumerate(counts.tolist()) if c})
 
 

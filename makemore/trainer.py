@@ -26,11 +26,6 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
-
-try:  # the call loss.backward() ends in (torch >= 2.3)
-    from torch.autograd.graph import _engine_run_backward
-except ImportError:
-    _engine_run_backward = None
 from tqdm.auto import tqdm
 
 from makemore import distributed, finetune, resume
@@ -49,6 +44,11 @@ from makemore.optim import build_optimizer, lr_at, plain_step
 from makemore.resume import Progress
 from makemore.rundir import BEST, LAST, RunDir
 from makemore.stops import StopSignals, TrainingInterrupted, diverged, evaluations_since
+
+try:  # the call loss.backward() ends in (torch >= 2.3)
+    from torch.autograd.graph import _engine_run_backward
+except ImportError:
+    _engine_run_backward = None
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,14 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, resolve_data_path, to_dataclass
+from makemore.cli import (
+    USER_ERRORS,
+    closed_pipe_is_quiet,
+    fail,
+    refuse_unknown_overrides,
+    resolve_data_path,
+    to_dataclass,
+)
 from makemore.config import EvaluateConfig, TrainConfig
 from makemore.data import DataError, load_words, split_words
 from makemore.device import resolve_device, threads_for
@@ -114,4 +121,4 @@ def main(dict_cfg: DictConfig) -> None:
 
 if __name__ == "__main__":
     refuse_unknown_overrides(sys.argv[1:], EvaluateConfig)  # evaluate.py takes no config groups
-    main()
+    closed_pipe_is_quiet(main)

@@ -18,7 +18,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, to_dataclass
+from makemore.cli import USER_ERRORS, closed_pipe_is_quiet, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import SampleConfig
 from makemore.data import Vocab
 from makemore.decoding import greedy, likeliest
@@ -97,4 +97,4 @@ def decoded(cfg: SampleConfig, model, vocab: Vocab, train_words: set[str], devic
 
 if __name__ == "__main__":
     refuse_unknown_overrides(sys.argv[1:], SampleConfig)  # sample.py takes no config groups
-    main()
+    closed_pipe_is_quiet(main)

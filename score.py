@@ -20,7 +20,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
 from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, fail, refuse_unknown_overrides, to_dataclass
+from makemore.cli import USER_ERRORS, closed_pipe_is_quiet, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import ScoreConfig
 from makemore.data import MAX_FILE_BYTES, DataError, load_words, parse_words
 from makemore.device import resolve_device
@@ -108,4 +108,4 @@ def main(dict_cfg: DictConfig) -> None:
 
 if __name__ == "__main__":
     refuse_unknown_overrides(sys.argv[1:], ScoreConfig)  # score.py takes no config groups
-    main()
+    closed_pipe_is_quiet(main)

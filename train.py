@@ -30,7 +30,15 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore import distributed
-from makemore.cli import USER_ERRORS, config_groups, fail, refuse_unknown_overrides, resolve_data_path, to_dataclass
+from makemore.cli import (
+    USER_ERRORS,
+    closed_pipe_is_quiet,
+    config_groups,
+    fail,
+    refuse_unknown_overrides,
+    resolve_data_path,
+    to_dataclass,
+)
 from makemore.config import Config
 from makemore.resume import resolve_latest
 from makemore.rundir import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
@@ -168,7 +176,7 @@ if __name__ == "__main__":
     refuse_unknown_overrides(sys.argv[1:], Config, config_groups(Path(__file__).resolve().parent / "configs"))
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
-        main()
+        closed_pipe_is_quiet(main)
     except BaseException:  # a failed or stopped rank: the others may be gone, so no waiting for them
         distributed.shutdown(clean=False)
         raise

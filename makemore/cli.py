@@ -50,6 +50,17 @@ def fail(message: str, code: int = 2, prefix: str = "error: "):
     sys.exit(code)
 
 
+def closed_pipe_is_quiet(main) -> None:
+    """main(), except that a reader who stopped reading is no error: `python train.py --help | head` (Hydra prints
+    the help) or `python evaluate.py format=json | head -3` ends quietly with exit 0, as sample.py's names do,
+    instead of a BrokenPipeError traceback."""
+    try:
+        main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail
+        sys.exit(0)
+
+
 def unknown_keys(cfg: DictConfig, schema: type, prefix: str = "") -> list[tuple[str, list[str]]]:
     """Keys of the composed config that no dataclass field declares (a `+train.maxsteps=10` typo), each with the
     known keys at its level. Hydra's own keys live under hydra.*, outside the job config, so they never show here."""

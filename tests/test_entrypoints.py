@@ -187,6 +187,17 @@ def test_sample_help_shows_only_its_own_keys():
     assert not any(group in out for group in ("experiment", "optim", "model:", "embedding", "hparams_search"))
 
 
+@pytest.mark.parametrize("script", ["train.py", "sample.py", "score.py", "evaluate.py"])
+def test_help_into_a_pipe_closed_early_ends_quietly(script):
+    """`python train.py --help | head -1`: the reader goes away after one line; the rest of the help is no error."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / script), "--help"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, bufsize=1)  # fmt: skip
+    assert proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def test_sample_bad_input(tmp_path):
     proc = run_script("sample.py", f"run={tmp_path / 'nowhere'}", check=False)
     assert proc.returncode != 0 and "no such run" in proc.stderr and "Traceback" not in proc.stderr

@@ -72,6 +72,11 @@ if not OmegaConf.has_resolver("resume_dir"):
         "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if resumed_run_dir(resume) else ".hydra"
     )
 
+if not OmegaConf.has_resolver("new_sweep_dir"):
+    # a -m sweep's directory, claimed once (cached: Hydra resolves it again, and hands the cache to its launchers'
+    # processes with the config, as it does for the ${now:...} inside it)
+    OmegaConf.register_new_resolver("new_sweep_dir", claim_dir, use_cache=True)
+
 
 def resume_command(run_dir: Path) -> str:
     """This very command, with train.resume pointing at run_dir: what goes on from where it stopped. (Without

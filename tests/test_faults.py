@@ -175,6 +175,21 @@ def test_runs_started_in_the_same_second_get_their_own_directories(tmp_path, wor
     assert all(sorted(p.name for p in t.iterdir()) == ["someone_elses.txt"] for t in taken)
 
 
+def test_sweeps_started_in_the_same_second_get_their_own_directories(tmp_path, words_file):
+    """multirun/DATE/TIME is claimed as a run's directory is: a taken name gets _2, and every job of the sweep (here in
+    joblib's worker processes) writes into the one it claimed."""
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason='needs pip install -e ".[sweep]"')
+    seconds = [datetime.now() + timedelta(seconds=s) for s in range(30)]
+    taken = [tmp_path / "multirun" / f"{t:%Y-%m-%d}" / f"{t:%H-%M-%S}" for t in seconds]
+    for folder in taken:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "someone_elses.txt").write_text("keep")
+    run_script("train.py", "-m", "hydra/launcher=joblib", f"data.path={words_file}", *TINY, "seed=1,2", cwd=tmp_path)
+    sweeps = {p.parent.parent for p in (tmp_path / "multirun").glob("*/*/*/metrics.json")}
+    assert len(sweeps) == 1 and sweeps.pop().name.rsplit("_", 1)[0] in {t.name for t in taken}
+    assert all(sorted(p.name for p in t.iterdir()) == ["someone_elses.txt"] for t in taken)
+
+
 def test_claiming_a_directory_is_atomic(tmp_path):
     name = str(tmp_path / "outputs" / "2026-11-28" / "10-00-00")
     code = f"from makemore.rundir import claim_dir; print(claim_dir({name!r}))"

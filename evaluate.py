@@ -3,6 +3,7 @@
     python evaluate.py                                   # the newest run's best.pt on its own val split
     python evaluate.py run=outputs/2026-11-28/10-00-00 split=test
     python evaluate.py run=outputs/2026-11-28/10-00-00 data.path=other_words.txt
+    python evaluate.py run=multirun/2026-11-29/03-15-00   # a sweep's runs predicting together (an ensemble)
 
 The loss is the number training reports (makemore.evaluation.evaluate over the same examples): the mean negative
 log-likelihood per predicted character, every character and end token of every word. On a run's own split it
@@ -18,7 +19,6 @@ import torch
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import (
     USER_ERRORS,
     closed_pipe_is_quiet,
@@ -30,9 +30,9 @@ from makemore.cli import (
 from makemore.config import EvaluateConfig, TrainConfig
 from makemore.data import DataError, load_words, split_words
 from makemore.device import resolve_device, threads_for
+from makemore.ensemble import load_trained
 from makemore.evaluation import evaluate
 from makemore.examples import Examples
-from makemore.rundir import BEST, LAST, find_checkpoint
 from makemore.scoring import loss_by_position, score_words, unknown_characters
 
 ConfigStore.instance().store(name="evaluate_config", node=EvaluateConfig)
@@ -68,9 +68,8 @@ def check_known(words: list[str], vocab, where: str) -> None:
 
 
 def report(cfg: EvaluateConfig) -> dict:
-    path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
-    ckpt = load_checkpoint(path)
-    model, vocab, _ = model_from_checkpoint(ckpt, source=path)
+    trained = load_trained(cfg.run)  # one run, or several predicting together
+    model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
     device = resolve_device(cfg.device, key="device")
     model.to(device)
     train = ckpt["config"].get("train", {})  # the run's own thread count

@@ -6,6 +6,7 @@
     python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name twice, quality numbers on stderr
     python sample.py mode=likeliest prefix=ka          # the 20 likeliest names starting with "ka", with log-likelihoods
     python sample.py mode=greedy                       # the likeliest character each time: one name
+    python sample.py run=[outputs/A,outputs/B]         # two runs predicting together (makemore/ensemble.py)
 """
 
 import os
@@ -17,14 +18,13 @@ import torch
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import USER_ERRORS, closed_pipe_is_quiet, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import SampleConfig
 from makemore.data import Vocab
 from makemore.decoding import greedy, likeliest
 from makemore.device import resolve_device
+from makemore.ensemble import load_trained
 from makemore.quality import Reference, quality
-from makemore.rundir import BEST, LAST, find_checkpoint
 from makemore.sampling import SamplingError, check_options, generate
 
 ConfigStore.instance().store(name="sample_config", node=SampleConfig)
@@ -47,9 +47,8 @@ def check_stdout_can_show(vocab: Vocab) -> None:
 def main(dict_cfg: DictConfig) -> None:
     try:
         cfg: SampleConfig = to_dataclass(dict_cfg)
-        path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
-        ckpt = load_checkpoint(path)
-        model, vocab, _ = model_from_checkpoint(ckpt, source=path)
+        trained = load_trained(cfg.run)  # one run, or several predicting together
+        model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
         train_words = set(ckpt["train_words"])
         device = resolve_device(cfg.device, key="device")
         model.to(device)

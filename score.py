@@ -19,12 +19,11 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.cli import USER_ERRORS, closed_pipe_is_quiet, fail, refuse_unknown_overrides, to_dataclass
 from makemore.config import ScoreConfig
 from makemore.data import MAX_FILE_BYTES, DataError, load_words, parse_words
 from makemore.device import resolve_device
-from makemore.rundir import BEST, LAST, find_checkpoint
+from makemore.ensemble import load_trained
 from makemore.scoring import score_words, unknown_characters
 
 ConfigStore.instance().store(name="score_config", node=ScoreConfig)
@@ -48,8 +47,8 @@ def read_words(cfg: ScoreConfig) -> list[str]:
 def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     """The scored words as rows (COLUMNS), one message per word that could not be scored, and the checkpoint."""
     words = read_words(cfg)
-    path = find_checkpoint(cfg.run, prefer=(BEST, LAST), key="run")
-    model, vocab, _ = model_from_checkpoint(load_checkpoint(path), source=path)
+    trained = load_trained(cfg.run)  # one run, or several predicting together
+    model, vocab, path = trained.model, trained.vocab, trained.source
     model.to(resolve_device(cfg.device, key="device"))
     unknown = [unknown_characters(w, vocab) for w in words]
     skipped = [f"{w!r}: characters the model never saw: {u!r}; not scored" for w, u in zip(words, unknown) if u]

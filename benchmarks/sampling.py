@@ -2,6 +2,7 @@
 
     python benchmarks/sampling.py                               # trains a default-recipe model for a few seconds first
     python benchmarks/sampling.py --run outputs/DATE/TIME      # or samples from a trained run
+    python benchmarks/sampling.py --run multirun/DATE/TIME/0 multirun/DATE/TIME/1   # or from runs together
     python benchmarks/sampling.py --names 200 --loop-names 20 --repeats 1 --train-steps 50   # a quick look
 
 Both sample the same model at the same temperature. "ours" is `makemore.sampling.generate`, what
@@ -25,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine, require_file  # noqa: E402
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
-from makemore.rundir import BEST, LAST, find_checkpoint  # noqa: E402
+from makemore.ensemble import load_trained  # noqa: E402
 from makemore.sampling import generate  # noqa: E402
 from makemore.trainer import train  # noqa: E402
 
@@ -51,21 +51,21 @@ def one_at_a_time(model, vocab, n: int, generator, temperature: float, max_len: 
     return names
 
 
-def trained_model(run: str | None, data: str, steps: int):
-    if run is None:
+def trained_model(runs: list[str] | None, data: str, steps: int):
+    if runs is None:
         tmp = tempfile.mkdtemp(prefix="makemore-bench-")
         cfg = compose([f"data.path={data}", f"train.max_steps={steps}", f"train.eval_interval={steps}"])
         with contextlib.redirect_stderr(io.StringIO()):
             train(cfg, Path(tmp), progress=False)
-        run = tmp
-    path = find_checkpoint(run, prefer=(BEST, LAST), key="--run")
-    model, vocab, _ = model_from_checkpoint(load_checkpoint(path), source=path)
-    return model, vocab, path
+        runs = [tmp]
+    trained = load_trained(runs if len(runs) > 1 else runs[0], key="--run")  # several: an ensemble
+    return trained.model, trained.vocab, trained.source
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", default=None, help="a run directory or checkpoint; default: train one first")
+    parser.add_argument("--run", nargs="+", default=None, help="a run directory or checkpoint (several: their "
+                        "ensemble, makemore/ensemble.py); default: train one first")  # fmt: skip
     parser.add_argument("--data", default=str(ROOT / "data" / "names.txt"), help="data.path (the lectures' list: "
                         "https://github.com/karpathy/makemore/blob/master/names.txt)")  # fmt: skip
     parser.add_argument("--train-steps", type=int, default=2000, help="steps of the default recipe, without --run")

@@ -162,6 +162,15 @@ def _seed_ok(seed: int) -> bool:
     return -(2**63) <= seed < 2**64
 
 
+def _run_value(run: Any) -> str | list[str] | None:
+    """run=: None, one path (str), or several (a list of str: an ensemble)."""
+    if run is None or isinstance(run, str):
+        return run
+    if isinstance(run, (list, tuple)):
+        return [str(r) for r in run]
+    return str(run)
+
+
 @dataclass
 class Config:
     seed: int = 1337  # seeds the weights, the minibatches and dropout: same seed, same run, bit for bit
@@ -179,7 +188,9 @@ class Config:
 
 @dataclass
 class SampleConfig:
-    run: str | None = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
+    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    run: Any = None
     num_samples: int = 20  # names printed, one per line
     seed: int = 0  # same seed, same names
     temperature: float = 1.0  # < 1 sharper and safer, > 1 wilder
@@ -197,6 +208,7 @@ class SampleConfig:
     # num_samples, temperature, top_k, top_p, prefix and max_len are checked by makemore.sampling.check_options,
     # against the model's vocabulary, before the first name is made
     def __post_init__(self):
+        self.run = _run_value(self.run)
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
@@ -211,7 +223,9 @@ SPLITS = ("train", "val", "test")
 
 @dataclass
 class ScoreConfig:
-    run: str | None = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
+    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    run: Any = None
     words: str | None = None  # a file with one word per line, or - for stdin
     word: Any = None  # words given inline: word=emma or 'word=[emma,xqzt]'
     format: str = "table"  # table (aligned, for people) | csv | json
@@ -219,6 +233,7 @@ class ScoreConfig:
     device: str = "cpu"  # where to score: cpu | cuda | cuda:N | mps | auto
 
     def __post_init__(self):
+        self.run = _run_value(self.run)
         if self.word is not None and not isinstance(self.word, list):
             self.word = [self.word]  # word=emma: one word
         self.word = [str(w) for w in self.word or []]
@@ -234,13 +249,16 @@ class EvalDataConfig:
 
 @dataclass
 class EvaluateConfig:
-    run: str | None = None  # a run directory or a checkpoint file; default: the newest run under outputs/
+    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
+    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    run: Any = None
     data: EvalDataConfig = field(default_factory=EvalDataConfig)
     split: str | None = None  # train | val | test of the run's own words; null: val, unless data.path is given
     format: str = "table"  # table | json
     device: str = "cpu"  # where to evaluate: cpu | cuda | cuda:N | mps | auto
 
     def __post_init__(self):
+        self.run = _run_value(self.run)
         _check(self.split is None or self.split in SPLITS, "split", self.split, f"one of {', '.join(SPLITS)}")
         _check(not (self.split and self.data.path), "split", self.split,
                "no split with data.path (a given file is evaluated whole)")  # fmt: skip

@@ -43,10 +43,14 @@ RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an err
 
 def fail(message: str, code: int = 2, prefix: str = "error: "):
     """Exit with one line on stderr; prefix="" for what the user asked for (Ctrl-C), which is no error."""
-    if os.environ.get("RANK", "0") == "0":  # under torchrun, rank 0 speaks for all
+    rank = os.environ.get("RANK", "0")
+    if rank == "0":  # under torchrun, rank 0 speaks for all
         print(f"{prefix}{message}", file=sys.stderr)
-    else:  # torchrun stops every rank as soon as one exits: give rank 0 the moment it needs to say why
+    else:
+        # torchrun stops every rank as soon as one exits: give rank 0 the moment it needs to say why. A rank still
+        # here after it met what rank 0 did not (its own disk, its own memory) and says so itself
         time.sleep(RANK_0_GRACE)
+        print(f"{prefix}(rank {rank}) {message}", file=sys.stderr)
     sys.exit(code)
 
 

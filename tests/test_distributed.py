@@ -1,5 +1,6 @@
 """Data-parallel training under torchrun: two gloo processes on the CPU train like one process."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 import torch
 
 from conftest import ROOT, TINY, compose_config, events, run_script
+from makemore.cli import RANK_0_GRACE
 from makemore.distributed import Dist, share
 from makemore.trainer import train
 
@@ -55,6 +57,17 @@ def test_two_processes_interrupted_and_resumed_give_the_one_process_curve(tmp_pa
         a, b = ({e.step: e.value for e in events(run).Scalars(tag)} for run in (tmp_path / "one", two))
         assert a.keys() == b.keys() and len(a) >= 8
         assert max(abs(a[s] - b[s]) for s in a) < 1e-4, tag
+
+
+def test_a_rank_that_fails_alone_says_why_after_rank_0s_moment():
+    """A rank > 0 leaves rank 0 the moment to say why (torchrun stops the others when rank 0 exits); still running
+    after it, it met what rank 0 did not, and says so itself, naming its rank."""
+    code = "from makemore.cli import fail; fail('data.path=x: no such file')"
+    env = {**os.environ, "RANK": "1"}
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and time.monotonic() - start >= RANK_0_GRACE
+    assert proc.stderr == "error: (rank 1) data.path=x: no such file\n"
 
 
 def test_global_batch_must_split_evenly(tmp_path, words_file):

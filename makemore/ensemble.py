@@ -91,10 +91,14 @@ def member_paths(run, prefer: tuple[str, ...], key: str) -> list[Path]:
         return [find_checkpoint(str(r), prefer=prefer, key=key) for r in run]
     if run is not None and Path(run).is_dir() and not RunDir(Path(run)).checkpoints.is_dir():
         runs = sorted((p for p in Path(run).iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))
-        found = [RunDir(p).checkpoints / prefer[0] for p in runs if (RunDir(p).checkpoints / prefer[0]).is_file()]
-        if runs and found:
-            return found
+        trained = [p for p in runs if any((RunDir(p).checkpoints / name).is_file() for name in prefer)]
+        if trained:
+            return [find_checkpoint(p, prefer=prefer, key=key) for p in trained]
     return [find_checkpoint(run, prefer=prefer, key=key)]
+
+
+def kind(model: nn.Module) -> str:
+    return f"{'a sequence' if model.sequence else 'a window'} model of context {model.block_size}"
 
 
 def load_trained(run, key: str = "run", prefer: tuple[str, ...] = (BEST, LAST)) -> Trained:
@@ -116,7 +120,6 @@ def load_trained(run, key: str = "run", prefer: tuple[str, ...] = (BEST, LAST)) 
                 "their words (data.path and data.split_seed)"
             )
         if (model.sequence, model.block_size) != (first_model.sequence, first_model.block_size):
-            kind = lambda m: f"{'a sequence' if m.sequence else 'a window'} model of context {m.block_size}"  # noqa: E731
             raise CheckpointError(
                 f"{key}: {path} is {kind(model)}, {first_path} {kind(first_model)}; an ensemble's runs must read "
                 "the same context (the same data.block_size, and all window or all sequence models)"

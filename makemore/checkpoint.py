@@ -146,7 +146,24 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     check_contents(ckpt, path)
     if isinstance(ckpt["train_words"], str):  # joined by "\n" (CheckpointWriter); older files hold the list
         ckpt["train_words"] = ckpt["train_words"].split("\n") if ckpt["train_words"] else []
+    read_single_cell(ckpt)
     return ckpt
+
+
+RECURRENT = ("rnn", "gru", "lstm")
+
+
+def read_single_cell(ckpt: dict) -> None:
+    """A recurrent model's checkpoint from before its cells could be stacked (makemore/models/recurrent.py) holds one
+    cell as `cell.*`, and a config whose model.n_layers and model.dropout that model never read (the defaults, 2 and
+    0.1): read it as what it is, one layer without dropout, its cell as `cells.0.*`."""
+    model, config = ckpt["model"], ckpt.get("config")
+    if not isinstance(model, dict) or not isinstance(config, dict) or not any(k.startswith("cell.") for k in model):
+        return
+    if not isinstance(config.get("model"), dict) or config["model"].get("name") not in RECURRENT:
+        return
+    ckpt["model"] = {("cells.0." + k[len("cell.") :] if k.startswith("cell.") else k): v for k, v in model.items()}
+    config["model"] = {**config["model"], "n_layers": 1, "dropout": 0.0}
 
 
 def check_contents(ckpt: dict, path: Path) -> None:

@@ -11,8 +11,10 @@ Independently trained models make different mistakes, so the mean of their distr
 member: its loss (negative log-likelihood) is never above the mean of the members' losses (log is concave: Jensen),
 and on the lectures' names two Transformers, each trained for 20 minutes on one core, beat the better one by 0.016
 (val 1.9059 against 1.9217 and 1.9239; 64 and 96 wide, experiment=transformer_pair: 1.9040 against 1.9286 and
-1.9346; README: The model zoo). The members must read the same vocabulary and the same context (the same kind of
-model and block_size); each runs its own way: the Transformers keep their key/value caches while sampling.
+1.9346; README: The model zoo). Models of two families make more different mistakes than two of one family: a
+Transformer and an LSTM (experiment=zoo_pair) together gain more than two Transformers. The members must read the
+same vocabulary and the same context (all window or all sequence models, one block_size), whatever their family;
+each runs its own way: a Transformer keeps its key/value cache while sampling.
 """
 
 import math
@@ -36,7 +38,8 @@ def mean_of_distributions(logits: list[torch.Tensor]) -> torch.Tensor:
 
 
 class Ensemble(LanguageModel):
-    """Trained models of one vocabulary and one context, predicting together: the mean of their distributions."""
+    """Trained models of one vocabulary and one context (of any families), predicting together: the mean of their
+    distributions."""
 
     def __init__(self, members: list[nn.Module]):
         super().__init__()

@@ -151,3 +151,23 @@ def test_a_checkpoint_from_before_the_zoo_still_samples(trained_run, tmp_path):
     path = find_checkpoint(str(tmp_path / "old.pt"), prefer=(BEST, LAST), key="run")
     model, vocab, _ = model_from_checkpoint(load_checkpoint(path), source=path)
     assert len(list(generate(model, vocab, 3, torch.Generator().manual_seed(0)))) == 3
+
+
+def test_a_recurrent_checkpoint_from_before_stacked_cells_reads_as_one_layer(tmp_path):
+    """Before model.n_layers stacked recurrent cells, an lstm run's checkpoint held its one cell as `cell.*` and the
+    config defaults it never read (n_layers 2, dropout 0.1): it still loads, as that one-layer model, and samples."""
+    overrides = [f"data.path={write_tiny_words(tmp_path)}", *TINY, "model=lstm"]
+    train(compose_config(overrides), tmp_path / "run", progress=False)
+    ckpt = torch.load(tmp_path / "run" / "checkpoints" / "best.pt", weights_only=True)
+    new_model, vocab, _ = model_from_checkpoint(load_checkpoint(tmp_path / "run" / "checkpoints" / "best.pt"))
+    assert list(ckpt["model"]) == ["start", "embedding.lookup.weight", "cells.0.xh_to_gates.weight",
+                                   "cells.0.xh_to_gates.bias", "head.weight", "head.bias"]  # fmt: skip
+    ckpt["model"] = {k.replace("cells.0.", "cell."): v for k, v in ckpt["model"].items()}  # the old layout
+    ckpt["config"]["model"].update(n_layers=2, dropout=0.1)
+    torch.save(ckpt, tmp_path / "old.pt")
+
+    model, vocab, cfg = model_from_checkpoint(load_checkpoint(tmp_path / "old.pt"), source="old.pt")
+    assert (cfg.model.n_layers, cfg.model.dropout, len(model.cells)) == (1, 0.0, 1)
+    idx = torch.randint(0, len(vocab), (4, model.block_size), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(model(idx)[0], new_model(idx)[0])
+    assert len(list(generate(model, vocab, 3, torch.Generator().manual_seed(0)))) == 3

@@ -65,6 +65,25 @@ def test_evaluate_on_a_sweep_never_loses_to_its_members_mean(sweep):
     assert listed["loss"] == report["loss"]  # a list of the runs is the sweep's directory
 
 
+def test_a_transformer_and_an_lstm_predict_together(sweep, tmp_path):
+    """Families that read the same context (the whole word so far) mix: the ensemble of experiment=zoo_pair."""
+    ckpt = load_checkpoint(sweep / "0" / "checkpoints" / "best.pt")
+    words = ckpt["config"]["data"]["path"]
+    lstm = tmp_path / "lstm"
+    train(compose_config([f"data.path={words}", *TINY, "model=lstm", "model.n_layers=2", "model.dropout=0.1"]), lstm,
+          progress=False)  # fmt: skip
+    report = json.loads(run_script("evaluate.py", f"run=[{sweep / '0'},{lstm}]", "format=json").stdout)
+    transformer = members(sweep)[0]
+    lstm_model = model_from_checkpoint(load_checkpoint(lstm / "checkpoints" / "best.pt"))[0]
+    corpus = load_corpus(compose_config([f"data.path={words}"]).data)
+    examples = Examples.build(corpus.splits["val"], corpus.vocab, transformer.block_size, True)
+    losses = [evaluate(m, examples) for m in (transformer, lstm_model)]
+    assert report["loss"] <= sum(losses) / 2 + 1e-9
+    assert report["loss"] == pytest.approx(evaluate(Ensemble([transformer, lstm_model]), examples), rel=1e-6)
+    names = run_script("sample.py", f"run=[{sweep / '0'},{lstm}]", "num_samples=20").stdout.split()
+    assert len(names) == 20 and all(n.isalpha() for n in names)
+
+
 def test_sample_and_score_take_several_runs(sweep):
     runs = f"run=[{sweep / '0'},{sweep / '1'}]"
     names = run_script("sample.py", runs, "num_samples=30", "seed=3").stdout.split()

@@ -29,11 +29,21 @@ def test_every_config_and_experiment_composes():
     default = compose_config()
     for group, options in groups.items():
         for option in options:
-            cfg = compose_config([f"{group}={option}"])
+            add = "+" if group == "member" else ""  # in no defaults list: experiment=zoo_pair's sweep adds it
+            cfg = compose_config([f"{add}{group}={option}"])
             if group in ("embedding", "model", "optim"):
                 assert getattr(cfg, group).name == option, (group, option)  # the file picks what it is named for
             elif group == "experiment":
                 assert cfg != default, option  # a recipe changes the run
+
+
+def test_zoo_pairs_members_are_best_transformer_and_best_lstm_on_one_thread_each():
+    pair = ["experiment=zoo_pair"]
+    one_thread = compose_config(["experiment=best_transformer", "train.threads=1"])
+    assert compose_config([*pair, "+member=transformer"]) == one_thread
+    assert compose_config([*pair, "+member=lstm"]) == compose_config(["experiment=best_lstm"])
+    lstm = compose_config(["experiment=best_lstm"])
+    assert (lstm.model.name, lstm.model.n_layers, lstm.model.n_hidden, lstm.train.threads) == ("lstm", 2, 256, 1)
 
 
 def test_lecture_mlp_is_the_lecture_recipe():

@@ -72,3 +72,20 @@ def test_optuna_search_reports_its_best_trial_and_a_refused_trial_is_a_failed_on
     # Optuna's real messages stay; alembic's "setup plugin alembic..." lines are gone (configs/config.yaml)
     assert "Study name: mlp_optuna" in proc.stdout + proc.stderr
     assert "setup plugin" not in proc.stdout + proc.stderr
+
+
+def test_zoo_pair_trains_a_transformer_and_an_lstm_at_once_to_be_used_together(tmp_path, words_file):
+    """experiment=zoo_pair, shrunk: its sweep over +member runs best_transformer and best_lstm side by side under
+    joblib, and evaluate.py on the sweep's directory scores them together, below the mean of the two."""
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason='needs pip install -e ".[sweep]"')
+    sweep = tmp_path / "multirun"
+    shrunk = ["model.n_layers=1", "train.batch_size=16", "train.diagnostics=false"]
+    run_script("train.py", "-m", "experiment=zoo_pair", f"data.path={words_file}", *TINY, *shrunk,
+               f"hydra.sweep.dir={sweep}")  # fmt: skip
+    runs = complete_runs(sweep)
+    configs = [yaml.safe_load((run / ".hydra" / "config.yaml").read_text()) for run in runs]
+    assert [(c["model"]["name"], c["train"]["threads"]) for c in configs] == [("transformer", 1), ("lstm", 1)]
+    assert configs[1]["model"]["dropout"] == 0.3 and configs[0]["model"]["dropout"] == 0.2
+    best = [json.loads((run / "metrics.json").read_text())["best_val_loss"] for run in runs]
+    together = json.loads(run_script("evaluate.py", f"run={sweep}", "format=json").stdout)
+    assert "val" in together["words"] and together["loss"] <= sum(best) / 2 + 1e-6

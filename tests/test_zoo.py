@@ -16,9 +16,9 @@ TINY = {
     "bigram": dict(init="lecture"),
     "mlp": dict(n_embd=4, n_hidden=8, dropout=0.0),
     "hierarchical": dict(n_embd=4, n_hidden=8, n_layers=2, dropout=0.0),
-    "rnn": dict(n_embd=4, n_hidden=8),
-    "gru": dict(n_embd=4, n_hidden=8),
-    "lstm": dict(n_embd=4, n_hidden=8),
+    "rnn": dict(n_embd=4, n_hidden=8, n_layers=1, dropout=0.0),  # makemore.py's: one cell
+    "gru": dict(n_embd=4, n_hidden=8, n_layers=1, dropout=0.0),
+    "lstm": dict(n_embd=4, n_hidden=8, n_layers=1, dropout=0.0),
     "bow": dict(n_embd=4, n_hidden=8),
     "transformer": dict(n_embd=8, n_head=2, n_layers=2, dropout=0.0),
 }
@@ -153,6 +153,37 @@ def test_training_lowers_the_loss(name):
             for p in model.parameters():
                 p -= 1.0 * p.grad
     assert loss.item() < first - 0.25
+
+
+def test_stacked_lstm_cells_are_torchs_lstm():
+    """Our LSTM of two cells computes what torch's nn.LSTM of two layers computes from the same weights (its gates
+    in another order, its bias split in two) and the same learned start states, position by position."""
+    model = build("lstm", n_layers=2, n_hidden=8).eval()
+    H = 8
+    ref = torch.nn.LSTM(4, H, num_layers=2, batch_first=True)
+    order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])  # i f g o
+    with torch.no_grad():
+        for layer, cell in enumerate(model.cells):
+            W, b, width = cell.xh_to_gates.weight[order], cell.xh_to_gates.bias[order], 4 if layer == 0 else H
+            getattr(ref, f"weight_ih_l{layer}").copy_(W[:, :width])
+            getattr(ref, f"weight_hh_l{layer}").copy_(W[:, width:])
+            getattr(ref, f"bias_ih_l{layer}").copy_(b)
+            getattr(ref, f"bias_hh_l{layer}").zero_()
+        model.start.normal_()  # learned start states that are not zero: each layer must begin from its own
+        idx, _ = batch(model)
+        h0, c0 = model.start[:, None, :H].expand(2, 6, H), model.start[:, None, H:].expand(2, 6, H)
+        out, _ = ref(model.embedding(idx), (h0.contiguous(), c0.contiguous()))
+        assert torch.allclose(model(idx)[0], model.head(out), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["rnn", "gru", "lstm"])
+def test_recurrent_dropout_is_on_in_training_only(name):
+    model = build(name, n_layers=2, dropout=0.3)
+    idx, _ = batch(model)
+    assert not torch.equal(model(idx)[0], model(idx)[0])  # two masks
+    model.eval()
+    assert torch.equal(model(idx)[0], model(idx)[0])
+    assert torch.equal(build(name, dropout=0.0)(idx)[0], build(name, dropout=0.0)(idx)[0])
 
 
 def test_transformer_heads_must_divide_the_width():

@@ -1,10 +1,17 @@
 """Recurrent language models: one cell stepped along the sequence from a learned start state.
 
-idx (B, T) -> embed (B, T, n_embd) -> for t: state_t = cell(x_t, state_{t-1}) -> h_t (B, T, n_hidden)
+idx (B, T) -> embed (B, T, n_embd) -> dropout
+    -> n_layers x [for t: state_t = cell(x_t, state_{t-1}) -> h_t (B, T, n_hidden) -> dropout]
     -> Linear (B, T, vocab_size)
 
-Reads model.n_embd and model.n_hidden (the hidden state size); PyTorch's default init for
-the Linears, N(0, 1) for the table (nn.Embedding's default), drawn first.
+Reads model.n_embd, model.n_hidden (the hidden state size), model.n_layers (cells stacked, each reading the
+sequence of hidden states below it, each from its own learned start state) and model.dropout (on the embeddings
+and on each layer's outputs, never on the recurrent state: Zaremba et al. 2014, Recurrent neural network
+regularization). makemore.py's models are one layer without dropout, the model configs' defaults. PyTorch's
+default init for the Linears, N(0, 1) for the table (nn.Embedding's default), drawn first.
+
+Checkpoints written before the layers could be stacked hold one cell as `cell.*` (and a config whose n_layers
+and dropout the model never read): makemore/checkpoint.py reads them as one layer without dropout.
 """
 
 import torch
@@ -13,6 +20,7 @@ from torch import nn
 from makemore.config import ModelConfig
 from makemore.embedding import build_embedding, init_table
 from makemore.models.base import SequenceModel, lm_loss
+from makemore.models.dropout import Dropout
 
 
 class RNNCell(nn.Module):
@@ -77,7 +85,7 @@ class LSTMCell(nn.Module):
 
 
 class Recurrent(SequenceModel):
-    """A cell stepped over the sequence (makemore.py's RNN); subclasses pick the cell."""
+    """Cells stepped over the sequence (makemore.py's RNN, stacked); subclasses pick the cell."""
 
     cell_type: type[nn.Module]
 
@@ -86,19 +94,24 @@ class Recurrent(SequenceModel):
         self.block_size = block_size
         self.embedding = build_embedding(embedding, vocab_size, cfg.n_embd)
         init_table(self.embedding)
-        self.cell = self.cell_type(cfg.n_embd, cfg.n_hidden)
-        self.start = nn.Parameter(torch.zeros(1, self.cell.state_size))  # the learned state before the first token
+        widths = [cfg.n_embd] + [cfg.n_hidden] * (cfg.n_layers - 1)  # what each layer reads
+        self.cells = nn.ModuleList(self.cell_type(width, cfg.n_hidden) for width in widths)
+        # the learned state before the first token, one row per layer
+        self.start = nn.Parameter(torch.zeros(cfg.n_layers, self.cells[0].state_size))
+        self.drop = Dropout(cfg.dropout)
         self.head = nn.Linear(cfg.n_hidden, vocab_size)
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
         B, T = idx.shape
-        x = self.embedding(idx)  # (B, T, n_embd)
-        state = self.start.expand(B, -1)  # (B, state_size)
-        hiddens = []
-        for t in range(T):
-            state = self.cell(x[:, t], state)
-            hiddens.append(self.cell.output(state))
-        logits = self.head(torch.stack(hiddens, dim=1))  # (B, T, n_hidden) -> (B, T, vocab_size)
+        x = self.drop(self.embedding(idx))  # (B, T, n_embd)
+        for layer, cell in enumerate(self.cells):
+            state = self.start[layer].expand(B, -1)  # (B, state_size)
+            hiddens = []
+            for t in range(T):
+                state = cell(x[:, t], state)
+                hiddens.append(cell.output(state))
+            x = self.drop(torch.stack(hiddens, dim=1))  # (B, T, n_hidden): the next layer's input
+        logits = self.head(x)  # (B, T, vocab_size)
         return logits, lm_loss(logits, targets)
 
 

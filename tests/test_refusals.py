@@ -44,7 +44,7 @@ def test_unknown_keys_are_refused_in_one_line_and_leave_no_run_dir(tmp_path, scr
         (Config, GROUPS, "trian.max_steps=8", unknown("trian.max_steps", "did you mean train.max_steps?")),
         (Config, GROUPS, "modle=rnn", unknown("modle", "did you mean model?")),
         (Config, GROUPS, "~foo", unknown("foo", "known keys here: seed, data, embedding, model, optim, train, "
-                                                "experiment, hparams_search")),
+                                                "experiment, hparams_search, member")),
         (SampleConfig, (), "+temp=0.5", unknown("temp", "did you mean temperature?")),
         (SampleConfig, (), "model=mlp", unknown("model", "did you mean mode?")),  # a group of train.py's, not a key
         (SampleConfig, (), "xyz=1", unknown("xyz", f"known keys here: {', '.join(schema_keys(SampleConfig))}")),

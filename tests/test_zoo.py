@@ -235,14 +235,17 @@ def test_bigram_scaled_init_starts_uniform():
     assert loss.item() == pytest.approx(torch.log(torch.tensor(float(V))).item())
 
 
-def test_the_transformers_key_value_cache_gives_next_logits():
-    """Sampling's KVDecoder against the plain Decoder (next_logits over the whole history), step by step:
-    rows ending, names growing past block_size (the window slides and the cache is filled anew)."""
+@pytest.mark.parametrize("name", ["transformer", "lstm", "gru"])
+def test_the_decoders_that_carry_state_give_next_logits(name):
+    """Sampling's KVDecoder (the Transformer's key/value cache) and StateDecoder (the recurrent cells' states) against
+    the plain Decoder (next_logits over the whole history), step by step: rows ending, names growing past block_size
+    (the window slides and the cache or the states are filled anew)."""
     from makemore.models.base import Decoder
 
     torch.manual_seed(0)
-    cfg = Config(data=DataConfig(block_size=6), model=ModelConfig(name="transformer", n_embd=16, n_head=4, n_layers=2))
+    cfg = Config(data=DataConfig(block_size=6), model=ModelConfig(name=name, n_embd=16, n_head=4, n_layers=2))
     model = build_model(cfg, vocab_size=27).eval()
+    assert type(model.decoder(torch.zeros(1, 1, dtype=torch.long))) is not Decoder
     g = torch.Generator().manual_seed(1)
     history = torch.cat([torch.zeros(50, 1, dtype=torch.long), torch.randint(1, 27, (50, 2), generator=g)], dim=1)
     plain, cached = Decoder(model, history), model.decoder(history)

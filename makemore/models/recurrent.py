@@ -19,7 +19,7 @@ from torch import nn
 
 from makemore.config import ModelConfig
 from makemore.embedding import build_embedding, init_table
-from makemore.models.base import SequenceModel, lm_loss
+from makemore.models.base import Decoder, SequenceModel, lm_loss
 from makemore.models.dropout import Dropout
 
 
@@ -102,17 +102,55 @@ class Recurrent(SequenceModel):
         self.head = nn.Linear(cfg.n_hidden, vocab_size)
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        logits, _ = self.run(idx)
+        return logits, lm_loss(logits, targets)
+
+    def run(self, idx: torch.Tensor, states: list[torch.Tensor] | None = None):
+        """(logits (B, T, vocab_size), each layer's state after the last position), going on from `states` (one
+        (B, state_size) per layer, as run returned them) or, without them, from the learned start states."""
         B, T = idx.shape
         x = self.drop(self.embedding(idx))  # (B, T, n_embd)
+        last = []
         for layer, cell in enumerate(self.cells):
-            state = self.start[layer].expand(B, -1)  # (B, state_size)
+            state = self.start[layer].expand(B, -1) if states is None else states[layer]  # (B, state_size)
             hiddens = []
             for t in range(T):
                 state = cell(x[:, t], state)
                 hiddens.append(cell.output(state))
+            last.append(state)
             x = self.drop(torch.stack(hiddens, dim=1))  # (B, T, n_hidden): the next layer's input
-        logits = self.head(x)  # (B, T, vocab_size)
-        return logits, lm_loss(logits, targets)
+        return self.head(x), last
+
+    def decoder(self, history: torch.Tensor) -> "StateDecoder":
+        return StateDecoder(self, history)
+
+
+class StateDecoder(Decoder):
+    """Sampling that carries every layer's state: each new character is one step of each cell, instead of a pass
+    over the whole name again. While a name fits in block_size positions that is exactly next_logits; past it, the
+    window slides and the model would read it from the start state, so the states are run anew over the window."""
+
+    def __init__(self, model: Recurrent, history: torch.Tensor):
+        super().__init__(model, history)
+        self._fill()
+
+    @torch.no_grad()
+    def _fill(self) -> None:
+        logits, self.states = self.model.run(self.history)  # (n, t, V)
+        self._logits = logits[:, -1]
+
+    def logits(self) -> torch.Tensor:
+        return self._logits  # (n, V)
+
+    @torch.no_grad()
+    def advance(self, keep: torch.Tensor, ids: torch.Tensor) -> None:
+        full = self.history.shape[1] == self.model.block_size
+        super().advance(keep, ids)
+        if full:  # the window slides: its first id is read from the start state again
+            self._fill()
+            return
+        logits, self.states = self.model.run(ids[:, None], [state[keep] for state in self.states])  # (n, 1, V)
+        self._logits = logits[:, -1]
 
 
 class RNN(Recurrent):

@@ -29,7 +29,8 @@ Sampling, one call for both kinds:
     left-padded with 0 to block_size (their training contexts start with block_size boundaries),
     sequence models see its last block_size ids; both crop to the last block_size ids. A family
     whose next token can cost less than a whole forward pass over the history (the Transformer's
-    key/value cache) returns its own Decoder from model.decoder; the others get the plain one.
+    key/value cache, the recurrent cells' states) returns its own Decoder from model.decoder; the others
+    get the plain one.
 
 The context length used when data.block_size is not given:
 

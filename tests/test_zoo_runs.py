@@ -20,6 +20,7 @@ SMALL = {
     "transformer": ["model.n_embd=8", "model.n_head=2", "model.n_layers=2"],
     "hierarchical": ["model.n_layers=2"],
     "bigram": ["optim.lr=0.1"],  # a table of logits from randn: it needs big steps (the lecture used SGD at 50)
+    "lstm": ["model.n_layers=2"],  # stacked cells (experiment=best_lstm's), through the whole pipeline
 }
 
 

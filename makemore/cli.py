@@ -125,9 +125,11 @@ def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, .
     """Before Hydra composes anything: one line for the first command-line key (with `+` or without) that neither
     the dataclass nor a config group declares. Hydra's own message for `train.maxsteps=10` runs to six lines."""
     try:
-        overrides = OverridesParser.create().parse_overrides(get_args_parser().parse_known_args(argv)[0].overrides)
+        args = get_args_parser().parse_known_args(argv)[0]
+        overrides = OverridesParser.create().parse_overrides(args.overrides)
     except Exception:  # not an override Hydra can parse: Hydra says what is wrong with it
         return
+    refuse_two_modes(args)
     keys = schema_keys(schema)
     for override in overrides:
         key = override.key_or_group
@@ -135,6 +137,18 @@ def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, .
         if override.is_hydra_override() or key in groups or key in keys or under_a_value:
             continue
         fail(str(unknown_key(key, [*keys, *(g for g in groups if g not in keys)])))
+
+
+HYDRA_MODES = ("--run", "--multirun", "--cfg", "--info", "--shell-completion")
+
+
+def refuse_two_modes(args) -> None:
+    """Hydra does one of HYDRA_MODES per command, and says so for `-m --cfg job` with a traceback: one line instead."""
+    given = [args.run, args.multirun, args.cfg is not None, args.info is not None, args.shell_completion]
+    modes = [mode for mode, on in zip(HYDRA_MODES, given) if on]
+    if len(modes) > 1:
+        hint = "; --cfg job without -m prints one run's config" if {"--multirun", "--cfg"} <= set(modes) else ""
+        fail(f"{' and '.join(modes)} cannot go together: Hydra does one of {', '.join(HYDRA_MODES)} per command{hint}")
 
 
 def to_dataclass(cfg: DictConfig):

@@ -37,6 +37,20 @@ def test_unknown_keys_are_refused_in_one_line_and_leave_no_run_dir(tmp_path, scr
 
 
 @pytest.mark.parametrize(
+    "script, args, message",
+    [
+        ("train.py", ["-m", "--cfg", "job"], "error: --multirun and --cfg cannot go together: Hydra does one of --run, "
+         "--multirun, --cfg, --info, --shell-completion per command; --cfg job without -m prints one run's config"),
+        ("sample.py", ["--cfg", "job", "--info"], "error: --cfg and --info cannot go together: Hydra does one of "
+         "--run, --multirun, --cfg, --info, --shell-completion per command"),
+    ],
+)  # fmt: skip
+def test_two_hydra_modes_at_once_are_one_line_not_hydras_traceback(tmp_path, script, args, message):
+    proc = run_script(script, *args, cwd=tmp_path, check=False)
+    assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.strip() == message
+
+
+@pytest.mark.parametrize(
     "schema, groups, arg, message",
     [
         (Config, GROUPS, "+train.maxsteps=10", unknown("train.maxsteps", "did you mean train.max_steps?")),
@@ -59,7 +73,7 @@ def test_every_form_of_an_unknown_key_is_one_line(capsys, schema, groups, arg, m
 @pytest.mark.parametrize(
     "argv",
     [["train.max_steps=10", "model=rnn", "experiment=bigram", "+hparams_search=mlp_optuna", "hydra.job.chdir=true"],
-     ["-m", "optim.milestones.0=5", "~train.patience", "--cfg", "job", "seed=1,2"], ["--help"]],
+     ["-m", "optim.milestones.0=5", "~train.patience", "seed=1,2"], ["--cfg", "job", "seed=1"], ["--help"]],
 )  # fmt: skip
 def test_known_keys_groups_and_hydras_own_pass(argv):
     refuse_unknown_overrides(argv, Config, GROUPS)  # no SystemExit

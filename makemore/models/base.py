@@ -70,6 +70,36 @@ class Decoder:
         self.history = torch.cat([self.history[keep], ids[:, None]], dim=1)[:, -self.model.block_size :]
 
 
+class CarryingDecoder(Decoder):
+    """A Decoder that carries what the model computed for the history so far (the Transformer's keys and values, the
+    recurrent cells' states), so that each new character costs one position instead of a pass over the whole name.
+    While a name fits in block_size positions that is exactly next_logits; past it, the window slides and every
+    position would be read anew, so everything carried is computed again from the window.
+
+    A family implements fill (from self.history, the window) and step (one new id per kept row, from what it carries
+    for those rows); each returns the next logits (n, V)."""
+
+    def __init__(self, model: nn.Module, history: torch.Tensor):
+        super().__init__(model, history)
+        with torch.no_grad():
+            self._logits = self.fill()
+
+    def fill(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def step(self, keep: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def logits(self) -> torch.Tensor:
+        return self._logits  # (n, V)
+
+    @torch.no_grad()
+    def advance(self, keep: torch.Tensor, ids: torch.Tensor) -> None:
+        full = self.history.shape[1] == self.model.block_size
+        super().advance(keep, ids)
+        self._logits = self.fill() if full else self.step(keep, ids)
+
+
 class LanguageModel(nn.Module):
     """What every family shares: the plain Decoder, unless it has a faster one."""
 

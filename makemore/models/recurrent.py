@@ -19,7 +19,7 @@ from torch import nn
 
 from makemore.config import ModelConfig
 from makemore.embedding import build_embedding, init_table
-from makemore.models.base import Decoder, SequenceModel, lm_loss
+from makemore.models.base import CarryingDecoder, SequenceModel, lm_loss
 from makemore.models.dropout import Dropout
 
 
@@ -125,32 +125,17 @@ class Recurrent(SequenceModel):
         return StateDecoder(self, history)
 
 
-class StateDecoder(Decoder):
+class StateDecoder(CarryingDecoder):
     """Sampling that carries every layer's state: each new character is one step of each cell, instead of a pass
-    over the whole name again. While a name fits in block_size positions that is exactly next_logits; past it, the
-    window slides and the model would read it from the start state, so the states are run anew over the window."""
+    over the whole name again (past block_size the window slides, read from the start state again)."""
 
-    def __init__(self, model: Recurrent, history: torch.Tensor):
-        super().__init__(model, history)
-        self._fill()
-
-    @torch.no_grad()
-    def _fill(self) -> None:
+    def fill(self) -> torch.Tensor:
         logits, self.states = self.model.run(self.history)  # (n, t, V)
-        self._logits = logits[:, -1]
+        return logits[:, -1]
 
-    def logits(self) -> torch.Tensor:
-        return self._logits  # (n, V)
-
-    @torch.no_grad()
-    def advance(self, keep: torch.Tensor, ids: torch.Tensor) -> None:
-        full = self.history.shape[1] == self.model.block_size
-        super().advance(keep, ids)
-        if full:  # the window slides: its first id is read from the start state again
-            self._fill()
-            return
+    def step(self, keep: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         logits, self.states = self.model.run(ids[:, None], [state[keep] for state in self.states])  # (n, 1, V)
-        self._logits = logits[:, -1]
+        return logits[:, -1]
 
 
 class RNN(Recurrent):

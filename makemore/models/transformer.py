@@ -18,7 +18,7 @@ from torch import nn
 
 from makemore.config import ModelConfig
 from makemore.embedding import build_embedding, init_table
-from makemore.models.base import Decoder, SequenceModel, lm_loss
+from makemore.models.base import CarryingDecoder, SequenceModel, lm_loss
 from makemore.models.dropout import Dropout
 
 INIT_STD = 0.02  # GPT-2's weight scale
@@ -119,35 +119,19 @@ class Transformer(SequenceModel):
         return KVDecoder(self, history)
 
 
-class KVDecoder(Decoder):
+class KVDecoder(CarryingDecoder):
     """Sampling with a key/value cache: each new character runs one position through the blocks, attending
-    to the cached keys and values of the characters before it, instead of the whole name again.
-
-    While a name fits in block_size positions that is exactly next_logits; past it, the window slides and
-    every position would move, so the caches are filled anew from the last block_size ids.
+    to the cached keys and values of the characters before it, instead of the whole name again (past block_size
+    the window slides and every position moves, so the caches are filled anew from the window).
     """
 
-    def __init__(self, model: "Transformer", history: torch.Tensor):
-        super().__init__(model, history)
-        self._fill()
-
-    @torch.no_grad()
-    def _fill(self) -> None:
+    def fill(self) -> torch.Tensor:
         self.caches = [{} for _ in self.model.blocks]
         logits, _ = self.model(self.history, caches=self.caches)  # (n, t, V)
-        self._logits = logits[:, -1]
+        return logits[:, -1]
 
-    def logits(self) -> torch.Tensor:
-        return self._logits  # (n, V)
-
-    @torch.no_grad()
-    def advance(self, keep: torch.Tensor, ids: torch.Tensor) -> None:
-        full = self.history.shape[1] == self.model.block_size
-        super().advance(keep, ids)
-        if full:  # the window slides: positions change
-            self._fill()
-            return
+    def step(self, keep: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         for cache in self.caches:
             cache["k"], cache["v"] = cache["k"][keep], cache["v"][keep]
         logits, _ = self.model(ids[:, None], caches=self.caches)  # (n, 1, V)
-        self._logits = logits[:, -1]
+        return logits[:, -1]

@@ -37,7 +37,8 @@ from torch import nn
 
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig, OptimConfig, TrainConfig
 from makemore.data import Vocab, Words
-from makemore.models import build_model
+from makemore.models import MODELS, build_model
+from makemore.models.recurrent import Recurrent
 from makemore.rundir import RunDir
 from makemore.stops import diverged
 
@@ -150,9 +151,6 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     return ckpt
 
 
-RECURRENT = ("rnn", "gru", "lstm")
-
-
 def read_single_cell(ckpt: dict) -> None:
     """A recurrent model's checkpoint from before its cells could be stacked (makemore/models/recurrent.py) holds one
     cell as `cell.*`, and a config whose model.n_layers and model.dropout that model never read (the defaults, 2 and
@@ -160,7 +158,9 @@ def read_single_cell(ckpt: dict) -> None:
     model, config = ckpt["model"], ckpt.get("config")
     if not isinstance(model, dict) or not isinstance(config, dict) or not any(k.startswith("cell.") for k in model):
         return
-    if not isinstance(config.get("model"), dict) or config["model"].get("name") not in RECURRENT:
+    name = config["model"].get("name") if isinstance(config.get("model"), dict) else None
+    family = MODELS.get(name) if isinstance(name, str) else None  # a tampered file may hold anything
+    if family is None or not issubclass(family, Recurrent):
         return
     ckpt["model"] = {("cells.0." + k[len("cell.") :] if k.startswith("cell.") else k): v for k, v in model.items()}
     config["model"] = {**config["model"], "n_layers": 1, "dropout": 0.0}

@@ -4,10 +4,12 @@
     python evaluate.py run=outputs/2026-11-28/10-00-00 split=test
     python evaluate.py run=outputs/2026-11-28/10-00-00 data.path=other_words.txt
     python evaluate.py run=multirun/2026-11-29/03-15-00   # a sweep's runs predicting together (an ensemble)
+    python evaluate.py dropout_samples=32                # each prediction the mean over 32 dropout masks
 
 The loss is the number training reports (makemore.evaluation.evaluate over the same examples): the mean negative
 log-likelihood per predicted character, every character and end token of every word. On a run's own split it
 equals what the run wrote: checkpoints/last.pt gives metrics.json's val_loss, best.pt its best_val_loss.
+With dropout_samples=K it is the loss of the mean of K dropout masks' distributions (makemore/dropout_mean.py).
 """
 
 import json
@@ -68,7 +70,7 @@ def check_known(words: list[str], vocab, where: str) -> None:
 
 
 def report(cfg: EvaluateConfig) -> dict:
-    trained = load_trained(cfg.run)  # one run, or several predicting together
+    trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
     device = resolve_device(cfg.device, key="device")
     model.to(device)
@@ -77,10 +79,13 @@ def report(cfg: EvaluateConfig) -> dict:
     words, where = words_to_evaluate(cfg, ckpt, path)
     check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
     examples = Examples.build(words, vocab, model.block_size, model.sequence)  # what the trainer evaluates
-    loss = evaluate(model, examples.to(device))
-    positions = loss_by_position(score_words(model, vocab, words))
+    scores = score_words(model, vocab, words)
+    # the number training reports; over dropout masks, the mean of the same per-character numbers the table splits
+    loss = scores.target_nll.mean().item() if cfg.dropout_samples else evaluate(model, examples.to(device))
+    positions = loss_by_position(scores)
     return {
         "checkpoint": str(path),
+        "dropout_samples": cfg.dropout_samples,
         "words": where,
         "num_words": len(words),
         "targets": sum(len(w) + 1 for w in words),
@@ -92,9 +97,10 @@ def report(cfg: EvaluateConfig) -> dict:
 
 
 def format_report(r: dict) -> str:
+    masks = f"; each prediction the mean over {r['dropout_samples']} dropout masks" if r["dropout_samples"] else ""
     lines = [
         f"{r['checkpoint']} on {r['words']}: {r['num_words']:,} words, {r['targets']:,} predicted characters "
-        "(end tokens included)",
+        f"(end tokens included){masks}",
         f"loss {r['loss']:.4f} nats per character, {r['bits_per_char']:.4f} bits per character, "
         f"perplexity {r['perplexity']:.3f}",
         "",

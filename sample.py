@@ -47,7 +47,7 @@ def check_stdout_can_show(vocab: Vocab) -> None:
 def main(dict_cfg: DictConfig) -> None:
     try:
         cfg: SampleConfig = to_dataclass(dict_cfg)
-        trained = load_trained(cfg.run)  # one run, or several predicting together
+        trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
         model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
         train_words = set(ckpt["train_words"])
         device = resolve_device(cfg.device, key="device")
@@ -86,8 +86,9 @@ def decoded(cfg: SampleConfig, model, vocab: Vocab, train_words: set[str], devic
             raise SamplingError(f"mode=greedy: the greedy name does not end within max_len={cfg.max_len} characters")
         return [(found[0], f"{found[0]}\t{found[1]:.4f}")]
     if cfg.mode == "likeliest":
+        exclude = train_words if cfg.only_new else frozenset()
         return [(n, f"{n}\t{ll:.4f}") for n, ll in likeliest(model, vocab, cfg.num_samples, cfg.beam_width,
-                                                              cfg.prefix, cfg.max_len)]  # fmt: skip
+                                                              cfg.prefix, cfg.max_len, exclude)]  # fmt: skip
     generator = torch.Generator(device=device).manual_seed(cfg.seed)
     exclude = train_words if cfg.only_new else None
     names = generate(model, vocab, cfg.num_samples, generator, exclude=exclude, unique=cfg.unique, **options)

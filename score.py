@@ -47,7 +47,7 @@ def read_words(cfg: ScoreConfig) -> list[str]:
 def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     """The scored words as rows (COLUMNS), one message per word that could not be scored, and the checkpoint."""
     words = read_words(cfg)
-    trained = load_trained(cfg.run)  # one run, or several predicting together
+    trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, path = trained.model, trained.vocab, trained.source
     model.to(resolve_device(cfg.device, key="device"))
     unknown = [unknown_characters(w, vocab) for w in words]

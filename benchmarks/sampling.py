@@ -4,6 +4,7 @@
     python benchmarks/sampling.py --run outputs/DATE/TIME      # or samples from a trained run
     python benchmarks/sampling.py --run multirun/DATE/TIME/0 multirun/DATE/TIME/1   # or from runs together
     python benchmarks/sampling.py --names 200 --loop-names 20 --repeats 1 --train-steps 50   # a quick look
+    python benchmarks/sampling.py --run RUN --dropout-samples 16   # each character from 16 dropout masks
 
 Both sample the same model at the same temperature. "ours" is `makemore.sampling.generate`, what
 `python sample.py` runs; "loop" is the lecture's way: one name at a time, one forward pass of a
@@ -51,14 +52,14 @@ def one_at_a_time(model, vocab, n: int, generator, temperature: float, max_len: 
     return names
 
 
-def trained_model(runs: list[str] | None, data: str, steps: int):
+def trained_model(runs: list[str] | None, data: str, steps: int, dropout_samples: int = 0):
     if runs is None:
         tmp = tempfile.mkdtemp(prefix="makemore-bench-")
         cfg = compose([f"data.path={data}", f"train.max_steps={steps}", f"train.eval_interval={steps}"])
         with contextlib.redirect_stderr(io.StringIO()):
             train(cfg, Path(tmp), progress=False)
         runs = [tmp]
-    trained = load_trained(runs if len(runs) > 1 else runs[0], key="--run")  # several: an ensemble
+    trained = load_trained(runs if len(runs) > 1 else runs[0], key="--run", dropout_samples=dropout_samples)
     return trained.model, trained.vocab, trained.source
 
 
@@ -75,11 +76,13 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--dropout-samples", type=int, default=0, help="sample.py's dropout_samples: each "
+                        "character from the mean of that many dropout masks (makemore/dropout_mean.py)")  # fmt: skip
     args = parser.parse_args()
     require_file(args.data)
     torch.set_num_threads(args.threads)
 
-    model, vocab, path = trained_model(args.run, args.data, args.train_steps)
+    model, vocab, path = trained_model(args.run, args.data, args.train_steps, args.dropout_samples)
     ours_s, loop_rate, ours_rate, ratios = [], [], [], []
     for r in range(args.repeats):
         g = torch.Generator().manual_seed(r)
@@ -94,7 +97,8 @@ def main() -> None:
         ours_rate.append(args.names / ours_s[-1])
         ratios.append(ours_rate[-1] / loop_rate[-1])
 
-    print(f"sampling, model from {path} (temperature {args.temperature})")
+    masks = f", the mean of {args.dropout_samples} dropout masks" if args.dropout_samples else ""
+    print(f"sampling, model from {path} (temperature {args.temperature}{masks})")
     print(f"{machine(args.threads)}; {args.repeats} repeats, interleaved; medians\n")
     print(f"| {'sampler':<24} | {'names':>6} | {'seconds':>8} | {'names/s':>8} | {'x loop':>6} |")
     print(f"|{'-' * 26}|{'-' * 8}|{'-' * 10}|{'-' * 10}|{'-' * 8}|")

@@ -204,6 +204,8 @@ class SampleConfig:
     mode: str = "sample"  # sample: at random | greedy: the likeliest character each time | likeliest: beam search
     beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
     stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
+    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
+    # makemore/dropout_mean.py); 0: dropout off, the number training reports
 
     # num_samples, temperature, top_k, top_p, prefix and max_len are checked by makemore.sampling.check_options,
     # against the model's vocabulary, before the first name is made
@@ -214,6 +216,14 @@ class SampleConfig:
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
         _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
         _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
+        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
+        if self.mode != "sample":  # the likeliest names, not random ones: nothing here would shape a draw
+            for key, value, default in (("temperature", self.temperature, 1.0), ("top_k", self.top_k, None),
+                                        ("top_p", self.top_p, 1.0)):  # fmt: skip
+                why = f"{default} with mode={self.mode}, which takes the likeliest characters (only mode=sample draws)"
+                _check(value == default, key, value, why)
+            why = "false with mode=greedy, which makes one name (mode=likeliest only_new=true: the likeliest new ones)"
+            _check(not (self.mode == "greedy" and self.only_new), "only_new", self.only_new, why)
 
 
 DECODE_MODES = ("sample", "greedy", "likeliest")
@@ -231,6 +241,8 @@ class ScoreConfig:
     format: str = "table"  # table (aligned, for people) | csv | json
     sort: bool = True  # likeliest first; false: in the order given
     device: str = "cpu"  # where to score: cpu | cuda | cuda:N | mps | auto
+    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
+    # makemore/dropout_mean.py); 0: dropout off, the number training reports
 
     def __post_init__(self):
         self.run = _run_value(self.run)
@@ -240,6 +252,7 @@ class ScoreConfig:
         _check(self.format in FORMATS, "format", self.format, f"one of {', '.join(FORMATS)}")
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
+        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
 
 
 @dataclass
@@ -256,6 +269,8 @@ class EvaluateConfig:
     split: str | None = None  # train | val | test of the run's own words; null: val, unless data.path is given
     format: str = "table"  # table | json
     device: str = "cpu"  # where to evaluate: cpu | cuda | cuda:N | mps | auto
+    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
+    # makemore/dropout_mean.py); 0: dropout off, the number training reports
 
     def __post_init__(self):
         self.run = _run_value(self.run)
@@ -265,3 +280,4 @@ class EvaluateConfig:
         _check(self.format in ("table", "json"), "format", self.format, "table or json")
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
+        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")

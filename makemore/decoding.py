@@ -56,22 +56,26 @@ def greedy(model: nn.Module, vocab: Vocab, prefix: str = "", max_len: int = 32) 
 
 @torch.inference_mode()
 def likeliest(
-    model: nn.Module, vocab: Vocab, n: int, beam_width: int = 100, prefix: str = "", max_len: int = 32
+    model: nn.Module, vocab: Vocab, n: int, beam_width: int = 100, prefix: str = "", max_len: int = 32,
+    exclude: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[str, float]]:
-    """The n likeliest names beam search finds (see the module docstring), likeliest first, with log-likelihoods."""
+    """The n likeliest names beam search finds (see the module docstring), likeliest first, with log-likelihoods.
+    exclude: names never set aside (sample.py's only_new: the training words), so n others are found instead."""
     if beam_width < 1:
         raise SamplingError(f"beam_width={beam_width}: expected an integer >= 1 (names kept growing at each length)")
     history, start = _start(model, vocab, prefix)
     scores = torch.tensor([start], dtype=torch.float64, device=history.device)  # (beam,)
     done: dict[str, float] = {}
     found = greedy(model, vocab, prefix, max_len)
-    if found is not None:
+    if found is not None and found[0] not in exclude:
         done[found[0]] = found[1]
     for length in range(len(prefix), max_len + 1):
         total = scores[:, None] + _log_probs(model, history)  # (beam, V): each name so far, then each next token
         ends = total[:, 0].tolist() if length > 0 else []  # an empty name is no name
         for row, score in enumerate(ends):
             name = prefix + vocab.decode(history[row, len(prefix) + 1 :].tolist())
+            if name in exclude:
+                continue
             done[name] = max(score, done.get(name, -torch.inf))  # greedy's too: float noise apart, the same number
         nth = sorted(done.values(), reverse=True)[n - 1] if len(done) >= n else -torch.inf
         grow = total[:, 1:].flatten()  # (beam * (V - 1),)
@@ -86,6 +90,7 @@ def likeliest(
     if len(ranked) < n:
         raise SamplingError(
             f"mode=likeliest: found {len(ranked)} of num_samples={n} names ending within max_len={max_len} "
-            f"characters; ask for fewer, or raise beam_width={beam_width} or max_len"
+            f"characters{' and not among the training words' if exclude else ''}; ask for fewer, or raise "
+            f"beam_width={beam_width} or max_len"
         )
     return ranked

@@ -104,13 +104,18 @@ def kind(model: nn.Module) -> str:
     return f"{'a sequence' if model.sequence else 'a window'} model of context {model.block_size}"
 
 
-def load_trained(run, key: str = "run", prefer: tuple[str, ...] = (BEST, LAST)) -> Trained:
-    """One run's model, or an Ensemble of several that were trained on the same words (refused otherwise)."""
+def load_trained(run, key: str = "run", prefer: tuple[str, ...] = (BEST, LAST), dropout_samples: int = 0) -> Trained:
+    """One run's model, or an Ensemble of several that were trained on the same words (refused otherwise).
+    dropout_samples > 0: each model predicts as the mean over that many dropout masks (makemore/dropout_mean.py)."""
+    from makemore.dropout_mean import DropoutMean  # it builds on mean_of_distributions, here
+
     paths = member_paths(run, prefer, key)
     loaded = []
     for path in paths:
         ckpt = load_checkpoint(path)
         model, vocab, _ = model_from_checkpoint(ckpt, source=path)
+        if dropout_samples:
+            model = DropoutMean(model, dropout_samples, name=str(path)).eval()
         loaded.append((path, ckpt, model, vocab))
     if len(loaded) == 1:
         path, ckpt, model, vocab = loaded[0]

@@ -51,6 +51,16 @@ def test_prefix_and_refusals():
         likeliest(model, VOCAB, n=1000, max_len=1)  # there are only len(VOCAB) - 1 one-letter names
 
 
+@pytest.mark.parametrize("name", ["mlp", "transformer"])
+def test_excluded_names_give_way_to_the_next_likeliest(name):
+    model = family(name, seed=2)
+    ranked = likeliest(model, VOCAB, n=15, beam_width=50, max_len=8)
+    gone = {n for n, _ in ranked[:5]} | {"zzzz"}  # sample.py only_new=true: the training words
+    assert likeliest(model, VOCAB, n=10, beam_width=50, max_len=8, exclude=gone) == ranked[5:]
+    with pytest.raises(SamplingError, match=r"found \d+ of num_samples=20 names .* and not among the training words"):
+        likeliest(model, VOCAB, n=20, max_len=1, exclude={n for n, _ in ranked})
+
+
 def test_nucleus_keeps_the_smallest_set_that_reaches_top_p():
     logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05], [0.05, 0.15, 0.3, 0.5]]))
     for top_p, kept in ((0.5, 1), (0.6, 2), (0.8, 2), (0.81, 3), (1.0, 4), (1e-9, 1)):

@@ -75,6 +75,31 @@ def test_sample_lists_the_likeliest_names_and_prints_quality(run, tmp_path):
     assert "quality: new " in proc.stderr and "bigram_js" in proc.stderr
 
 
+def test_the_likeliest_new_names_skip_the_training_words(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # what exclude does is test_decoding's; here, that only_new hands it the training words
+    args = [f"run={run}", "mode=likeliest", "num_samples=30", "prefix=a", "only_new=true"]
+    new = [n for n, _ in what_the_script_does("sample.py", args)]
+    train_words = set(load_checkpoint(find_checkpoint(run, prefer=(BEST, LAST), key="run"))["train_words"])
+    assert len(new) == 30 and not set(new) & train_words
+
+
+def test_dropout_samples_reach_every_use_command(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the tiny run has the default dropout, 0.1
+    plain = what_the_script_does("evaluate.py", [f"run={run}"])
+    masks = what_the_script_does("evaluate.py", [f"run={run}", "dropout_samples=8"])
+    assert masks["dropout_samples"] == 8 and masks["loss"] != pytest.approx(plain["loss"], abs=1e-4)
+    assert masks == what_the_script_does("evaluate.py", [f"run={run}", "dropout_samples=8"])  # the same masks
+    by_position = sum(p["loss"] * p["targets"] for p in masks["by_position"]) / masks["targets"]
+    assert by_position == pytest.approx(masks["loss"], abs=1e-9)  # the table and the headline: the same numbers
+    def scored(*args):
+        rows, _, _ = what_the_script_does("score.py", [f"run={run}", "word=[emma,ava]", *args])
+        return {r["word"]: r["nll_per_char"] for r in rows}
+
+    assert scored("dropout_samples=8").keys() == {"emma", "ava"}
+    assert scored("dropout_samples=8") != pytest.approx(scored(), abs=1e-5)
+    assert len(what_the_script_does("sample.py", [f"run={run}", "num_samples=5", "dropout_samples=4"])) == 5
+
+
 def test_a_missing_run_is_refused_in_one_line(tmp_path):
     # the entry point itself: evaluate.py prints a USER_ERRORS refusal as one line and exits 2 (score.py's is
     # test_score_ranks_words_and_skips_unknown_characters' empty stdin, sample.py's in test_entrypoints.py)
@@ -101,6 +126,12 @@ def what_the_script_does(script: str, args: list[str]):
         ("score.py", ["word=qq"], "no word could be scored: 'qq': characters the model never saw: 'q'"),
         ("sample.py", ["top_p=1.5"], "top_p=1.5: expected a number in (0, 1]"),
         ("sample.py", ["mode=likeliest", "beam_width=0"], "config key beam_width=0 is invalid: expected an int"),
+        ("sample.py", ["mode=likeliest", "temperature=0.5"], "config key temperature=0.5 is invalid: expected 1.0 "
+                                                               "with mode=likeliest, which takes the likeliest"),
+        ("sample.py", ["mode=greedy", "top_k=3"], "config key top_k=3 is invalid: expected None with mode=greedy"),
+        ("score.py", ["word=emma", "dropout_samples=-1"], "config key dropout_samples=-1 is invalid: expected an int"),
+        ("sample.py", ["mode=greedy", "only_new=true"], "config key only_new=True is invalid: expected false with "
+                                                        "mode=greedy, which makes one name (mode=likeliest only_new"),
         ("evaluate.py", ["data.path=WORDS"], "data.path WORDS: word 1 'zoë' has characters the model never saw: 'ë'"),
     ],
 )  # fmt: skip

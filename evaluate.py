@@ -78,10 +78,11 @@ def report(cfg: EvaluateConfig) -> dict:
     torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", TrainConfig.batch_size)))
     words, where = words_to_evaluate(cfg, ckpt, path)
     check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
-    examples = Examples.build(words, vocab, model.block_size, model.sequence)  # what the trainer evaluates
     scores = score_words(model, vocab, words)
-    # the number training reports; over dropout masks, the mean of the same per-character numbers the table splits
-    loss = scores.target_nll.mean().item() if cfg.dropout_samples else evaluate(model, examples.to(device))
+    if cfg.dropout_samples:  # the mean of the per-character numbers the table splits: masks depend on the batch
+        loss = scores.target_nll.mean().item()
+    else:  # the number training reports, over the examples the trainer evaluates
+        loss = evaluate(model, Examples.build(words, vocab, model.block_size, model.sequence).to(device))
     positions = loss_by_position(scores)
     return {
         "checkpoint": str(path),

@@ -6,10 +6,12 @@
     python evaluate.py run=multirun/2026-11-29/03-15-00   # a sweep's runs predicting together (an ensemble)
     python evaluate.py dropout_samples=32                # each prediction the mean over 32 dropout masks
 
-The loss is the number training reports (makemore.evaluation.evaluate over the same examples): the mean negative
+The loss is the number training reports (makemore.inference.evaluation.evaluate over the same examples):
+the mean negative
 log-likelihood per predicted character, every character and end token of every word. On a run's own split it
 equals what the run wrote: checkpoints/last.pt gives metrics.json's val_loss, best.pt its best_val_loss.
-With dropout_samples=K it is the loss of the mean of K dropout masks' distributions (makemore/dropout_mean.py).
+With dropout_samples=K it is the loss of the mean of K dropout masks' distributions
+(makemore/inference/dropout_mean.py).
 """
 
 import json
@@ -21,21 +23,16 @@ import torch
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.cli import (
-    USER_ERRORS,
-    closed_pipe_is_quiet,
-    fail,
-    refuse_unknown_overrides,
-    resolve_data_path,
-    to_dataclass,
-)
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, resolve_data_path
+from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
+from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
-from makemore.data import DataError, load_words, split_words
-from makemore.device import resolve_device, threads_for
-from makemore.ensemble import load_trained
-from makemore.evaluation import evaluate
-from makemore.examples import Examples
-from makemore.scoring import loss_by_position, score_words, unknown_characters
+from makemore.data.examples import Examples
+from makemore.data.split import split_words
+from makemore.data.words import DataError, load_words
+from makemore.inference.evaluation import evaluate
+from makemore.inference.loading import load_trained
+from makemore.inference.scoring import loss_by_position, score_words, unknown_characters
 
 ConfigStore.instance().store(name="evaluate_config", node=EvaluateConfig)
 

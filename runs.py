@@ -12,9 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from makemore.cli import fail
-from makemore.rundir import ROOTS
-from makemore.runs import SORT_KEYS, format_runs, list_runs, sort_runs
+from makemore.cli.errors import fail
+from makemore.runs.layout import ROOTS
+from makemore.runs.listing import SORT_KEYS, format_runs, list_runs, sort_runs
 
 
 def parse(args: list[str]) -> dict:

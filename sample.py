@@ -1,12 +1,12 @@
 """Print new words from a trained run, one per line and nothing else on stdout.
 
-    python sample.py                              # 20 names from the newest run under outputs/
-    python sample.py run=outputs/2026-11-28/10-00-00 num_samples=50 temperature=0.8
-    python sample.py prefix=ka top_k=5 only_new=true
-    python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name twice, quality numbers on stderr
-    python sample.py mode=likeliest prefix=ka          # the 20 likeliest names starting with "ka", with log-likelihoods
-    python sample.py mode=greedy                       # the likeliest character each time: one name
-    python sample.py run=[outputs/A,outputs/B]         # two runs predicting together (makemore/ensemble.py)
+python sample.py                              # 20 names from the newest run under outputs/
+python sample.py run=outputs/2026-11-28/10-00-00 num_samples=50 temperature=0.8
+python sample.py prefix=ka top_k=5 only_new=true
+python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name twice, quality numbers on stderr
+python sample.py mode=likeliest prefix=ka          # the 20 likeliest names starting with "ka", with log-likelihoods
+python sample.py mode=greedy                       # the likeliest character each time: one name
+python sample.py run=[outputs/A,outputs/B]         # two runs predicting together (makemore/ensemble.py)
 """
 
 import os
@@ -18,14 +18,15 @@ import torch
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.cli import USER_ERRORS, closed_pipe_is_quiet, fail, refuse_unknown_overrides, to_dataclass
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
+from makemore.compute.device import resolve_device
 from makemore.config import SampleConfig
-from makemore.data import Vocab
-from makemore.decoding import greedy, likeliest
-from makemore.device import resolve_device
-from makemore.ensemble import load_trained
-from makemore.quality import Reference, quality
-from makemore.sampling import SamplingError, check_options, generate
+from makemore.data.vocab import Vocab
+from makemore.inference.decoding import greedy, likeliest
+from makemore.inference.loading import load_trained
+from makemore.inference.quality import Reference, quality
+from makemore.inference.sampling import SamplingError, check_options, generate
 
 ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 

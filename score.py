@@ -19,12 +19,13 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.cli import USER_ERRORS, closed_pipe_is_quiet, fail, refuse_unknown_overrides, to_dataclass
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
+from makemore.compute.device import resolve_device
 from makemore.config import ScoreConfig
-from makemore.data import MAX_FILE_BYTES, DataError, load_words, parse_words
-from makemore.device import resolve_device
-from makemore.ensemble import load_trained
-from makemore.scoring import score_words, unknown_characters
+from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
+from makemore.inference.loading import load_trained
+from makemore.inference.scoring import score_words, unknown_characters
 
 ConfigStore.instance().store(name="score_config", node=ScoreConfig)
 

@@ -29,22 +29,15 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from makemore import distributed
-from makemore.cli import (
-    USER_ERRORS,
-    closed_pipe_is_quiet,
-    config_groups,
-    fail,
-    refuse_unknown_overrides,
-    resolve_data_path,
-    to_dataclass,
-)
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, resolve_data_path
+from makemore.cli.overrides import config_groups, refuse_unknown_overrides, to_dataclass
+from makemore.compute import distributed
 from makemore.config import Config
-from makemore.resume import resolve_latest
-from makemore.rundir import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
-from makemore.stops import TrainingInterrupted
-from makemore.sweep import record_failure
-from makemore.trainer import train
+from makemore.runs.layout import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
+from makemore.runs.listing import record_failure
+from makemore.training.resume import resolve_latest
+from makemore.training.stops import TrainingInterrupted
+from makemore.training.trainer import train
 
 log = logging.getLogger(__name__)
 

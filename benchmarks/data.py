@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import machine, require_file  # noqa: E402
-from makemore.data import Vocab, load_words  # noqa: E402
-from makemore.examples import build_contexts  # noqa: E402
+from makemore.data.examples import build_contexts  # noqa: E402
+from makemore.data.vocab import Vocab  # noqa: E402
+from makemore.data.words import load_words  # noqa: E402
 
 
 def lecture_loop(words: list[str], vocab: Vocab, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -4,7 +4,7 @@
     python benchmarks/diagnostics_cost.py --threads 1              # steadier on a busy machine
     python benchmarks/diagnostics_cost.py --steps 1000 --repeats 1  # a quick look
 
-Both variants run `makemore.trainer.train` on the default recipe (`python train.py`) with its
+Both variants run `makemore.training.trainer.train` on the default recipe (`python train.py`) with its
 default evaluation interval, so they evaluate -- and the "on" variant records its diagnostics --
 as often per step as a real run does. Each is timed by its own `train_seconds` (the loop with its
 evaluations and checkpoints). Every repeat runs both, in alternating order, in this one process,
@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's makemore, whatever is installed
 
 from benchmarks.common import median_seconds  # noqa: E402
+from makemore.board.diagnostics import Diagnostics  # noqa: E402
+from makemore.board.projector import Projector  # noqa: E402
 from makemore.config import Config, TrainConfig  # noqa: E402
-from makemore.data import load_corpus  # noqa: E402
-from makemore.diagnostics import Diagnostics  # noqa: E402
-from makemore.examples import Examples  # noqa: E402
+from makemore.data.examples import Examples  # noqa: E402
+from makemore.data.split import load_corpus  # noqa: E402
 from makemore.models import build_model  # noqa: E402
-from makemore.projector import Projector  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 
 def run(cfg: Config, diagnostics: bool, workdir: Path) -> float:
@@ -95,14 +95,18 @@ def main() -> None:
             print(f"repeat {r + 1}: off {this[False]:.1f} steps/s, on {this[True]:.1f} steps/s", flush=True)
         record = record_seconds(cfg, args.repeats, workdir)
 
-    print(f"\n{args.steps} steps, evaluation every {args.eval_interval}, {args.repeats} repeats, "
-          f"{os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}")
+    print(
+        f"\n{args.steps} steps, evaluation every {args.eval_interval}, {args.repeats} repeats, "
+        f"{os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s), torch {torch.__version__}"
+    )
     print(f"{'train.diagnostics':<20}{'median steps/s':>16}{'vs off':>10}")
     print(f"{'false':<20}{statistics.median(speeds[False]):>16.1f}{1.0:>10.3f}")
     print(f"{'true':<20}{statistics.median(speeds[True]):>16.1f}{statistics.median(ratios):>10.3f}")
     between = args.eval_interval / statistics.median(speeds[False])
-    print(f"\none Diagnostics.record: {1e3 * record:.0f} ms (median of {args.repeats}); the {args.eval_interval} steps "
-          f"between evaluations: {between:.1f} s with diagnostics off -> {record / between:.1%} added")
+    print(
+        f"\none Diagnostics.record: {1e3 * record:.0f} ms (median of {args.repeats}); the {args.eval_interval} steps "
+        f"between evaluations: {between:.1f} s with diagnostics off -> {record / between:.1%} added"
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
     python benchmarks/embedding_cost.py --write   # ... and updates docs/embedding_cost.{csv,png}
     python benchmarks/embedding_cost.py --vocab-sizes 27,1000 --repeats 3 --csv /tmp/e.csv --png /tmp/e.png
 
-For each vocabulary size both modules of makemore/embedding.py (`LookupEmbedding`,
+For each vocabulary size both modules of makemore/models/embedding.py (`LookupEmbedding`,
 `OneHotEmbedding`) embed the same (batch, block_size) ids and backpropagate the same upstream
 gradient, at a fixed batch and context. Reported per module and size:
 
@@ -38,7 +38,7 @@ from torch.profiler import ProfilerActivity, profile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's makemore, whatever is installed
 
-from makemore.embedding import EMBEDDINGS, init_table  # noqa: E402
+from makemore.models.embedding import EMBEDDINGS, init_table  # noqa: E402
 
 DEFAULT_SIZES = "27,100,300,1000,3000,10000,30000,50000"
 FIELDS = ["module", "vocab_size", "batch_size", "block_size", "n_embd", "ms", "peak_bytes", "analytic_bytes"]
@@ -102,7 +102,11 @@ def measure(vocab_sizes, batch_size, block_size, n_embd, repeats, device) -> lis
         for name, module in modules.items():
             rows.append(
                 dict(
-                    module=name, vocab_size=vocab_size, batch_size=batch_size, block_size=block_size, n_embd=n_embd,
+                    module=name,
+                    vocab_size=vocab_size,
+                    batch_size=batch_size,
+                    block_size=block_size,
+                    n_embd=n_embd,
                     ms=round(1e3 * statistics.median(times[name]), 4),
                     peak_bytes=peak_bytes(module, idx, upstream),
                     analytic_bytes=analytic_bytes(name, batch_size * block_size, vocab_size, n_embd),
@@ -163,8 +167,10 @@ def main(argv=None) -> list[dict]:
             writer.writerows(rows)
     threads = torch.get_num_threads()
     where = f"{device}" + (f", {threads} thread{'s' * (threads > 1)}" if device.type == "cpu" else "")
-    title = (f"embedding cost: batch {args.batch_size} x block {args.block_size} ids, n_embd {args.n_embd} "
-             f"({where}, torch {torch.__version__})")
+    title = (
+        f"embedding cost: batch {args.batch_size} x block {args.block_size} ids, n_embd {args.n_embd} "
+        f"({where}, torch {torch.__version__})"
+    )
     if args.png:
         args.png.parent.mkdir(parents=True, exist_ok=True)
         plot(rows, args.png, title)
@@ -174,9 +180,11 @@ def main(argv=None) -> list[dict]:
     by = {(r["module"], r["vocab_size"]): r for r in rows}
     for v in sizes:
         lk, oh = by["lookup", v], by["onehot", v]
-        print(f"{v:>8}{lk['ms']:>12.3f}{oh['ms']:>12.3f}{oh['ms'] / lk['ms']:>8.1f}"
-              f"{lk['peak_bytes'] / 2**20:>13.3f}{oh['peak_bytes'] / 2**20:>13.3f}"
-              f"{oh['peak_bytes'] / max(lk['peak_bytes'], 1):>8.1f}")
+        print(
+            f"{v:>8}{lk['ms']:>12.3f}{oh['ms']:>12.3f}{oh['ms'] / lk['ms']:>8.1f}"
+            f"{lk['peak_bytes'] / 2**20:>13.3f}{oh['peak_bytes'] / 2**20:>13.3f}"
+            f"{oh['peak_bytes'] / max(lk['peak_bytes'], 1):>8.1f}"
+        )
     written = [str(p) for p in (args.csv, args.png) if p]
     print(f"wrote {' and '.join(written)}" if written else "wrote nothing (--write updates docs/embedding_cost.*)")
     return rows

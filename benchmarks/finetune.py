@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine, require_file  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 
 def run(overrides: list[str], run_dir: Path) -> dict:

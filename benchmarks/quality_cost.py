@@ -3,7 +3,8 @@
     python benchmarks/quality_cost.py --threads 1                   # default recipe, 2000 steps, 3 repeats
     python benchmarks/quality_cost.py --steps 400 --repeats 1 --eval-interval 200   # a quick look
 
-Measured as benchmarks/diagnostics_cost.py measures the diagnostics: both variants run makemore.trainer.train on
+Measured as benchmarks/diagnostics_cost.py measures the diagnostics: both variants run
+makemore.training.trainer.train on
 the default recipe (diagnostics off in both, so only the quality probe differs), timed by their own train_seconds,
 alternating, after a warm-up run of each; then one QualityProbe.measure on the default model against the time the
 "off" loop takes for the eval_interval steps between two evaluations.
@@ -23,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import machine, median_seconds  # noqa: E402
 from makemore.config import Config, TrainConfig  # noqa: E402
-from makemore.data import load_corpus  # noqa: E402
+from makemore.data.split import load_corpus  # noqa: E402
+from makemore.inference.quality import QualityProbe  # noqa: E402
 from makemore.models import build_model  # noqa: E402
-from makemore.quality import QualityProbe  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 
 def run(cfg: Config, samples: int, workdir: Path) -> float:
@@ -73,8 +74,10 @@ def main() -> None:
     print(f"{0:<24}{statistics.median(speeds[0]):>16.1f}{1.0:>10.3f}")
     print(f"{on:<24}{statistics.median(speeds[on]):>16.1f}{statistics.median(ratios):>10.3f}")
     between = args.eval_interval / statistics.median(speeds[0])
-    print(f"\none QualityProbe.measure ({on} names): {1e3 * probe:.0f} ms (median); the {args.eval_interval} steps "
-          f"between evaluations: {between:.1f} s with it off -> {probe / between:.1%} added")
+    print(
+        f"\none QualityProbe.measure ({on} names): {1e3 * probe:.0f} ms (median); the {args.eval_interval} steps "
+        f"between evaluations: {between:.1f} s with it off -> {probe / between:.1%} added"
+    )
 
 
 if __name__ == "__main__":

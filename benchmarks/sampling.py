@@ -6,7 +6,7 @@
     python benchmarks/sampling.py --names 200 --loop-names 20 --repeats 1 --train-steps 50   # a quick look
     python benchmarks/sampling.py --run RUN --dropout-samples 16   # each character from 16 dropout masks
 
-Both sample the same model at the same temperature. "ours" is `makemore.sampling.generate`, what
+Both sample the same model at the same temperature. "ours" is `makemore.inference.sampling.generate`, what
 `python sample.py` runs; "loop" is the lecture's way: one name at a time, one forward pass of a
 single context per character. Each repeat times both, interleaved; the table shows medians.
 """
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine, require_file  # noqa: E402
-from makemore.ensemble import load_trained  # noqa: E402
-from makemore.sampling import generate  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.inference.loading import load_trained  # noqa: E402
+from makemore.inference.sampling import generate  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 
 @torch.inference_mode()
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--dropout-samples", type=int, default=0, help="sample.py's dropout_samples: each "
-                        "character from the mean of that many dropout masks (makemore/dropout_mean.py)")  # fmt: skip
+                        "character from the mean of that many dropout masks (inference/dropout_mean.py)")  # fmt: skip
     args = parser.parse_args()
     require_file(args.data)
     torch.set_num_threads(args.threads)
@@ -103,10 +103,14 @@ def main() -> None:
     print(f"| {'sampler':<24} | {'names':>6} | {'seconds':>8} | {'names/s':>8} | {'x loop':>6} |")
     print(f"|{'-' * 26}|{'-' * 8}|{'-' * 10}|{'-' * 10}|{'-' * 8}|")
     loop_s = args.loop_names / statistics.median(loop_rate)
-    print(f"| {'one at a time (lecture)':<24} | {args.loop_names:>6} | {loop_s:>8.3f} | "
-          f"{statistics.median(loop_rate):>8.0f} | {1:>6.2f} |")
-    print(f"| {'batched (ours)':<24} | {args.names:>6} | {statistics.median(ours_s):>8.3f} | "
-          f"{statistics.median(ours_rate):>8.0f} | {statistics.median(ratios):>6.1f} |")
+    print(
+        f"| {'one at a time (lecture)':<24} | {args.loop_names:>6} | {loop_s:>8.3f} | "
+        f"{statistics.median(loop_rate):>8.0f} | {1:>6.2f} |"
+    )
+    print(
+        f"| {'batched (ours)':<24} | {args.names:>6} | {statistics.median(ours_s):>8.3f} | "
+        f"{statistics.median(ours_rate):>8.0f} | {statistics.median(ratios):>6.1f} |"
+    )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def child(args: argparse.Namespace) -> None:
     from torch.utils.flop_counter import FlopCounterMode
 
     import train  # noqa: F401  (registers base_config)
-    from makemore import trainer as trainer_module
+    from makemore.training import trainer as trainer_module
 
     overrides = [f"data.path={args.words}", f"train.max_steps={args.steps}", f"train.threads={args.threads}"]
     with initialize_config_dir(config_dir=str(Path(args.tree) / "configs"), version_base="1.3"):
@@ -160,8 +160,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="word-list sizes")
     parser.add_argument("--ten-million", action="store_true", help="add 10,000,000 words (minutes per run)")
     parser.add_argument("--baseline-ref", help="also run a git worktree of this ref (e.g. main), today's code")
-    parser.add_argument("--baseline-max-words", type=int, default=1_000_000,
-                        help="the baseline's largest size (today's code needs ~1.4 GB and minutes per million words)")
+    parser.add_argument(
+        "--baseline-max-words",
+        type=int,
+        default=1_000_000,
+        help="the baseline's largest size (today's code needs ~1.4 GB and minutes per million words)",
+    )
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "makemore-scale",
                         help="where the word lists, runs, scale.csv and scale.png go")  # fmt: skip
     parser.add_argument("--write", action="store_true", help="also write docs/scale.csv and docs/scale.png")

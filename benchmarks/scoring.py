@@ -6,7 +6,7 @@
 
 The words: the bundled names, then copies of them with one letter changed at random (seeded), until there are
 --words distinct words, so that no word is scored twice and most look like names. "batched" is
-makemore.scoring.score_words, what score.py runs; "one at a time" scores each word by itself through the same
+makemore.inference.scoring.score_words, what score.py runs; "one at a time" scores each word by itself through the same
 function (one forward pass over its own examples), the way a loop over a word list would. Each repeat times both,
 interleaved; the table shows medians. Then `sample.py mode=likeliest num_samples=20`'s search, timed the same way.
 """
@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import machine, require_file  # noqa: E402
 from benchmarks.sampling import trained_model  # noqa: E402
-from makemore.data import load_words  # noqa: E402
-from makemore.decoding import likeliest  # noqa: E402
-from makemore.scoring import score_words  # noqa: E402
+from makemore.data.words import load_words  # noqa: E402
+from makemore.inference.decoding import likeliest  # noqa: E402
+from makemore.inference.scoring import score_words  # noqa: E402
 
 
 def distinct_words(names: list[str], n: int, alphabet: str, seed: int = 0) -> list[str]:
@@ -87,8 +87,10 @@ def main() -> None:
           f"{1:>6.2f} |")  # fmt: skip
     print(f"| {'batched (score.py)':<24} | {len(words):>7} | {statistics.median(batched_s):>8.3f} | "
           f"{len(words) / statistics.median(batched_s):>9.0f} | {statistics.median(ratios):>6.1f} |")  # fmt: skip
-    print(f"\nmode=likeliest num_samples={args.likeliest} (beam_width 100): {statistics.median(beam_s):.3f} s "
-          f"(median), {args.likeliest} distinct names, likeliest {found[0][0]!r} ({found[0][1]:.3f})")
+    print(
+        f"\nmode=likeliest num_samples={args.likeliest} (beam_width 100): {statistics.median(beam_s):.3f} s "
+        f"(median), {args.likeliest} distinct names, likeliest {found[0][0]!r} ({found[0][1]:.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     python benchmarks/throughput.py                          # the lecture's model and batch, 5 repeats
     python benchmarks/throughput.py --steps 300 --repeats 1  # a quick look
 
-"ours" is `makemore.trainer.train` -- the code `python train.py` runs, progress bar and
+"ours" is `makemore.training.trainer.train` -- the code `python train.py` runs, progress bar and
 TensorBoard logging on -- on `experiment=lecture_mlp` (block 3, n_embd 10, n_hidden 200,
 batch 32, SGD), timed by the wall times TensorBoard records at its first and last `loss/train`
 points: the steady loop, without start-up or the one evaluation and checkpoint at the end
@@ -30,9 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine, require_file  # noqa: E402
-from makemore.data import Vocab, load_words, split_words  # noqa: E402
-from makemore.examples import build_contexts  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.data.examples import build_contexts  # noqa: E402
+from makemore.data.split import split_words  # noqa: E402
+from makemore.data.vocab import Vocab  # noqa: E402
+from makemore.data.words import load_words  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 LOG_INTERVAL = 200  # experiment=lecture_mlp's train.log_interval: our loop's clock runs between its loss/train points
 

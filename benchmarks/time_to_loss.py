@@ -3,7 +3,7 @@
     python benchmarks/time_to_loss.py                       # both recipes, back to back (about 4 minutes)
     python benchmarks/time_to_loss.py --lecture-steps 2000 --speedrun-steps 200   # a quick look
 
-Each recipe runs through `makemore.trainer.train`, what `python train.py experiment=NAME` runs.
+Each recipe runs through `makemore.training.trainer.train`, what `python train.py experiment=NAME` runs.
 The clock starts when train() is called (data loading included) and stops at the wall time
 TensorBoard recorded for the first `loss/val` point at or below the target. The lecture recipe
 is evaluated every --lecture-eval steps (its own config says 10,000) so its crossing is seen
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine, require_file  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 
 @dataclass
@@ -74,8 +74,10 @@ def compare(target: float, lecture: Timed, speedrun: Timed) -> str:
                 f"is more than {lecture.seconds / b[0]:.1f}x sooner (the lecture's whole {lecture.seconds:.1f} s run "
                 f"against speedrun's {b[0]:.1f} s)")  # fmt: skip
     if a:
-        return (f"speedrun does not reach {target:.4f} in its {speedrun.metrics['steps']} steps "
-                f"({speedrun.seconds:.1f} s; raise --speedrun-steps); the lecture recipe reaches it in {a[0]:.1f} s")
+        return (
+            f"speedrun does not reach {target:.4f} in its {speedrun.metrics['steps']} steps "
+            f"({speedrun.seconds:.1f} s; raise --speedrun-steps); the lecture recipe reaches it in {a[0]:.1f} s"
+        )
     return (f"neither recipe reaches {target:.4f} (lecture {lecture.metrics['steps']} steps, speedrun "
             f"{speedrun.metrics['steps']} steps): no ratio; raise --lecture-steps / --speedrun-steps")  # fmt: skip
 
@@ -111,14 +113,19 @@ def main() -> None:
     lecture_end = lecture.curve[-1][2]  # where the lecture recipe ends: reached by it, by definition
     print(f"time to validation loss on {args.data}")
     print(f"before: {before}\nafter:  {machine(args.threads)}\n")
-    print(f"| {'experiment':<12} | {'to val ' + format(args.target, '.3f'):>26} | "
-          f"{'to val ' + format(lecture_end, '.3f') + ' (lecture end)':>28} | {'final val':>9} | {'run':>8} |")
+    print(
+        f"| {'experiment':<12} | {'to val ' + format(args.target, '.3f'):>26} | "
+        f"{'to val ' + format(lecture_end, '.3f') + ' (lecture end)':>28} | {'final val':>9} | {'run':>8} |"
+    )
     print(f"|{'-' * 14}|{'-' * 28}|{'-' * 30}|{'-' * 11}|{'-' * 10}|")
     for name, run in runs.items():
-        print(f"| {name:<12} | {run.cell(args.target):>26} | {run.cell(lecture_end):>28} | "
-              f"{run.metrics['val_loss']:>9.4f} | {run.seconds:>6.1f} s |")
+        print(
+            f"| {name:<12} | {run.cell(args.target):>26} | {run.cell(lecture_end):>28} | "
+            f"{run.metrics['val_loss']:>9.4f} | {run.seconds:>6.1f} s |"
+        )
     print(f"\n{compare(args.target, lecture, speedrun)}")
     print(compare(lecture_end, lecture, speedrun) + " (the lecture recipe's final val)")
+
 
 if __name__ == "__main__":
     main()

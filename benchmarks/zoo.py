@@ -10,7 +10,7 @@ capped at --steps.
 n_embd2 64) trained the way makemore.py trains it: AdamW at a constant 5e-4, weight decay 0.01,
 betas (0.9, 0.99), batch 32 words (window models: 32 words' worth of contexts), no dropout; for
 `hierarchical`, which makemore.py lacks, lecture part 5's recipe (SGD 0.1, batch 32, batchnorm).
-Both run through `makemore.trainer.train` on the same split and report the same number: the mean
+Both run through `makemore.training.trainer.train` on the same split and report the same number: the mean
 negative log-likelihood per predicted character (every character of every word plus its end token).
 
 "bigram counts" is lecture part 1's closed-form model, P(next | previous) from smoothed counts of
@@ -34,8 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import compose, machine, require_file  # noqa: E402
-from makemore.data import DataError, load_corpus  # noqa: E402
-from makemore.trainer import train  # noqa: E402
+from makemore.data.split import load_corpus  # noqa: E402
+from makemore.data.words import DataError  # noqa: E402
+from makemore.training.trainer import train  # noqa: E402
 
 FAMILIES = ("bigram", "mlp", "hierarchical", "rnn", "gru", "lstm", "bow", "transformer")
 MAKEMORE_OPTIM = [
@@ -134,8 +135,10 @@ def main() -> None:
     print("| " + " | ".join(f"{h:<12}" if i < 2 else f"{h:>7}" for i, h in enumerate(header)) + " |")
     print("|" + "|".join("-" * (14 if i < 2 else 9) for i in range(len(header))) + "|")
     for r in rows:
-        print(f"| {r['family']:<12} | {r['recipe']:<12} | {r['steps']:>7} | {r['val']:>7.4f} | {r['test']:>7.4f} | "
-              f"{r['params']:>7} | {r['seconds']:>7.1f} |")
+        print(
+            f"| {r['family']:<12} | {r['recipe']:<12} | {r['steps']:>7} | {r['val']:>7.4f} | {r['test']:>7.4f} | "
+            f"{r['params']:>7} | {r['seconds']:>7.1f} |"
+        )
     print(f"\nbigram counts (closed form, smoothing {alpha} best on val): val {floor:.4f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "bigram_counts_val": floor}, indent=2) + "\n")

@@ -32,7 +32,7 @@ def flat_keys(config: dict, prefix: str = "") -> dict:
     return out
 
 
-EMBEDDINGS = ("lookup", "onehot")  # makemore.embedding.EMBEDDINGS, in its order
+EMBEDDINGS = ("lookup", "onehot")  # makemore.models.embedding.EMBEDDINGS, in its order
 MODELS = ("bigram", "mlp", "hierarchical", "rnn", "gru", "lstm", "bow", "transformer")  # makemore.models.MODELS
 NORMS = ("none", "batchnorm", "layernorm")
 INITS = ("scaled", "lecture")
@@ -205,9 +205,10 @@ class SampleConfig:
     beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
     stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
-    # makemore/dropout_mean.py); 0: dropout off, the number training reports
+    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
-    # num_samples, temperature, top_k, top_p, prefix and max_len are checked by makemore.sampling.check_options,
+    # num_samples, temperature, top_k, top_p, prefix and max_len are checked by
+    # makemore.inference.sampling.check_options,
     # against the model's vocabulary, before the first name is made
     def __post_init__(self):
         self.run = _run_value(self.run)
@@ -242,7 +243,7 @@ class ScoreConfig:
     sort: bool = True  # likeliest first; false: in the order given
     device: str = "cpu"  # where to score: cpu | cuda | cuda:N | mps | auto
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
-    # makemore/dropout_mean.py); 0: dropout off, the number training reports
+    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
     def __post_init__(self):
         self.run = _run_value(self.run)
@@ -270,7 +271,7 @@ class EvaluateConfig:
     format: str = "table"  # table | json
     device: str = "cpu"  # where to evaluate: cpu | cuda | cuda:N | mps | auto
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
-    # makemore/dropout_mean.py); 0: dropout off, the number training reports
+    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
     def __post_init__(self):
         self.run = _run_value(self.run)

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from conftest import ROOT, TINY, compose_config, write_tiny_words
-from makemore.checkpoint import (
+from makemore.inference.sampling import generate
+from makemore.runs.checkpoint import (
     CHECKPOINT_FORMAT,
     KEYS,
     LATER_KEYS,
@@ -15,9 +16,8 @@ from makemore.checkpoint import (
     load_checkpoint,
     model_from_checkpoint,
 )
-from makemore.rundir import BEST, LAST, find_checkpoint
-from makemore.sampling import generate
-from makemore.trainer import prepare, train
+from makemore.runs.layout import BEST, LAST, find_checkpoint
+from makemore.training.trainer import prepare, train
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ KILL_DURING_SAVE = """
 import io, os, signal, sys
 from pathlib import Path
 import torch
-from makemore import checkpoint
+from makemore.runs import checkpoint
 
 path, instant = Path(sys.argv[1]), sys.argv[2]
 fields = dict(model={"w": torch.arange(250_000.0)}, optimizer={}, best_val_loss=1.0, config={}, vocab=["."],

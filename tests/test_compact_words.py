@@ -1,4 +1,4 @@
-"""Words held compactly (makemore/data.py Words): the same words, splits, checkpoints, quality numbers and memory
+"""Words held compactly (makemore/data/words.py Words): the same words, splits, checkpoints, quality numbers and memory
 estimates as the lists of str they replace."""
 
 import random
@@ -7,14 +7,17 @@ from collections import Counter
 import pytest
 import torch
 
-import makemore.quality
-from makemore import data, memory
-from makemore.checkpoint import CheckpointWriter, load_checkpoint
+import makemore.inference.quality
 from makemore.config import Config
-from makemore.data import Corpus, DataError, Vocab, Words, load_words, read_words, split_words
+from makemore.data.split import Corpus, split_words
+from makemore.data.vocab import Vocab
+from makemore.data.words import MAX_WORD_LEN, DataError, Words, load_words, read_words
+from makemore.inference.quality import Reference, WordSet, bigrams
 from makemore.models import MODELS, block_size_for
-from makemore.quality import Reference, WordSet, bigrams
-from makemore.rundir import RunDir
+from makemore.runs.checkpoint import load_checkpoint
+from makemore.runs.layout import RunDir
+from makemore.training import memory
+from makemore.training.checkpoints import CheckpointWriter
 
 WORDS = ["emma", "olivia", "", "ava", "x" * 30, "z\u00e9", "emma"]
 
@@ -28,7 +31,7 @@ def per_word_bigrams(words):  # the definition: each word between boundaries
 
 
 def test_words_iterate_compare_and_count_across_chunks(monkeypatch):
-    monkeypatch.setattr(data, "CHUNK", 7)  # many chunks of a few words
+    monkeypatch.setattr("makemore.data.words.CHUNK", 7)  # many chunks of a few words
     words = Words.of(WORDS)
     assert list(words) == WORDS and words == WORDS and words == Words.of(WORDS) and words != WORDS[:-1]
     assert len(words) == 7 and words.characters == sum(map(len, WORDS)) and words.longest == 30
@@ -43,9 +46,9 @@ def test_read_words_in_chunks_is_load_words_and_names_the_line(tmp_path, monkeyp
     lines = [f" w{i}\r" if i % 3 else "" for i in range(500)]
     path.write_text("\n".join(lines) + "\n")
     whole = load_words(path)
-    monkeypatch.setattr(data, "CHUNK", 16)
+    monkeypatch.setattr("makemore.data.words.CHUNK", 16)
     assert read_words(path) == whole == [w.strip() for w in lines if w.strip()]
-    path.write_text("\n".join(lines[:400] + ["x" * (data.MAX_WORD_LEN + 1)] + lines[400:]))
+    path.write_text("\n".join(lines[:400] + ["x" * (MAX_WORD_LEN + 1)] + lines[400:]))
     with pytest.raises(DataError, match="line 401 is"):
         read_words(path)
 
@@ -58,7 +61,7 @@ def test_split_of_words_is_the_split_of_the_list():
 
 @pytest.mark.parametrize("chunk", [5, 7, 10**6])  # bigrams counts a chunk of characters at a time: pairs across
 def test_bigrams_and_membership_are_exact(chunk, monkeypatch):  # the chunks' edges are counted once
-    monkeypatch.setattr(makemore.quality, "BIGRAM_CHUNK", chunk)
+    monkeypatch.setattr(makemore.inference.quality, "BIGRAM_CHUNK", chunk)
     rng = random.Random(0)
     words = ["".join(rng.choice("ab\u00e9") for _ in range(rng.randint(0, 4))) for _ in range(300)]
     assert bigrams(words) == per_word_bigrams(words) and bigrams(Words.of(words)) == per_word_bigrams(words)

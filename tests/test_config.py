@@ -26,4 +26,3 @@ def test_out_of_range_values_name_their_key(override, message):
         compose_config([override])
     cause = err.value if isinstance(err.value, ConfigError) else err.value.__cause__ or err.value.__context__
     assert isinstance(cause, ConfigError) and message in str(cause)
-

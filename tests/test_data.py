@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from conftest import ROOT, SHARED_NAMES, compose_config
-from makemore.data import MAX_WORD_LEN, DataError, Vocab, load_corpus, load_words, split_words
-from makemore.examples import build_contexts
+from makemore.data.examples import build_contexts
+from makemore.data.split import load_corpus, split_words
+from makemore.data.vocab import Vocab
+from makemore.data.words import MAX_WORD_LEN, DataError, load_words
 
 
 def reference_contexts(words, vocab, block_size):
@@ -160,7 +162,7 @@ def test_duplicates_are_kept_and_counted(tmp_path, caplog):
     path = tmp_path / "w.txt"
     path.write_text("anna\nbob\nanna\ncarl\ndave\nanna\neve\nfred\n")
     cfg = compose_config([f"data.path={path}"])
-    with caplog.at_level(logging.INFO, logger="makemore.data"):
+    with caplog.at_level(logging.INFO, logger="makemore.data.split"):
         corpus = load_corpus(cfg.data)
     assert "8 words (6 distinct, 2 duplicates kept)" in caplog.text
     contexts = sum(len(build_contexts(split, corpus.vocab, 3)[1]) for split in corpus.splits.values())

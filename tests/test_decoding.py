@@ -1,4 +1,4 @@
-"""Decoding the likeliest names (makemore/decoding.py), nucleus sampling and unique names (makemore/sampling.py)."""
+"""Decoding the likeliest names (inference/decoding.py), nucleus sampling and unique names (inference/sampling.py)."""
 
 import itertools
 import math
@@ -7,10 +7,10 @@ import pytest
 import torch
 from test_scoring import VOCAB, family
 
-from makemore.decoding import greedy, likeliest
+from makemore.inference.decoding import greedy, likeliest
+from makemore.inference.sampling import SamplingError, generate, nucleus
+from makemore.inference.scoring import score_words
 from makemore.models import MODELS
-from makemore.sampling import SamplingError, generate, nucleus
-from makemore.scoring import score_words
 
 
 def all_names(model, max_len: int) -> dict[str, float]:

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from conftest import compose_config
-from makemore import device
+from makemore.compute import device
+from makemore.compute.device import accumulator_dtype, device_type_of, resolve_device
 from makemore.config import ConfigError
-from makemore.device import accumulator_dtype, device_type_of, resolve_device
 
 
 @pytest.fixture

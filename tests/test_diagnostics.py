@@ -6,9 +6,9 @@ import json
 import torch
 
 from conftest import compose_config, events, hparams_of
-from makemore.data import Vocab
-from makemore.diagnostics import flatten, project_2d, token_labels
-from makemore.trainer import train
+from makemore.board.diagnostics import flatten, project_2d, token_labels
+from makemore.data.vocab import Vocab
+from makemore.training.trainer import train
 
 
 def test_token_labels_name_the_boundary_and_escape_whitespace():
@@ -25,6 +25,7 @@ def test_project_2d_keeps_raw_dims_and_pca_keeps_a_plane():
     plane = torch.randn(30, 2, dtype=torch.float64) @ tilt  # (30, 3)
     points, xlabel, ylabel = project_2d(plane + 7.0)
     points = torch.from_numpy(points)
+
     def distances(x):
         return torch.cdist(x, x, compute_mode="donot_use_mm_for_euclid_dist")
 
@@ -34,7 +35,10 @@ def test_project_2d_keeps_raw_dims_and_pca_keeps_a_plane():
 
 def test_flatten_gives_the_command_line_keys():
     assert flatten({"seed": 1, "model": {"n_embd": 2, "norm": "none"}, "optim": {"milestones": [5, 9]}}) == {
-        "seed": 1, "model.n_embd": 2, "model.norm": "none", "optim.milestones": "[5, 9]"
+        "seed": 1,
+        "model.n_embd": 2,
+        "model.norm": "none",
+        "optim.milestones": "[5, 9]",
     }
 
 
@@ -80,16 +84,26 @@ def test_run_dir_holds_every_tag_the_projector_and_the_hparams(tiny_cfg, tmp_pat
 
 def test_diagnostics_leave_the_training_untouched(words_file, tmp_path):
     # batchnorm (running statistics) and dropout (global RNG) are what a careless diagnostic pass would disturb
-    overrides = [f"data.path={words_file}", "model.n_embd=4", "model.n_hidden=16", "model.norm=batchnorm",
-                 "model.dropout=0.2", "train.max_steps=30", "train.batch_size=16", "train.eval_interval=10"]
+    overrides = [
+        f"data.path={words_file}",
+        "model.n_embd=4",
+        "model.n_hidden=16",
+        "model.norm=batchnorm",
+        "model.dropout=0.2",
+        "train.max_steps=30",
+        "train.batch_size=16",
+        "train.eval_interval=10",
+    ]
     on = train(compose_config([*overrides, "train.diagnostics=true"]), tmp_path / "on", progress=False)
     off = train(compose_config([*overrides, "train.diagnostics=false"]), tmp_path / "off", progress=False)
     on.pop("train_seconds"), off.pop("train_seconds")
     assert on == off
     w_on, w_off = (torch.load(tmp_path / r / "checkpoints" / "last.pt", weights_only=True) for r in ("on", "off"))
     assert all(torch.equal(w_on["model"][k], w_off["model"][k]) for k in w_on["model"])
-    assert all(torch.equal(a, b) for a, b in zip(w_on["optimizer"]["state"][0].values(),
-                                                  w_off["optimizer"]["state"][0].values(), strict=True))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(w_on["optimizer"]["state"][0].values(), w_off["optimizer"]["state"][0].values(), strict=True)
+    )
     assert "embedding/scatter" not in events(tmp_path / "off").Tags()["images"]
     assert not (tmp_path / "off" / "projector_config.pbtxt").exists()
     assert hparams_of(tmp_path / "off")[0]["model.norm"] == "batchnorm"  # hparams whatever the switch

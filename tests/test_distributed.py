@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from conftest import ROOT, TINY, compose_config, events, run_script
-from makemore.cli import RANK_0_GRACE
-from makemore.distributed import Dist, share
-from makemore.trainer import train
+from makemore.cli.errors import RANK_0_GRACE
+from makemore.compute.distributed import Dist, share
+from makemore.training.trainer import train
 
 
 def test_shares_cover_the_global_batch_in_order():
@@ -62,7 +62,7 @@ def test_two_processes_interrupted_and_resumed_give_the_one_process_curve(tmp_pa
 def test_a_rank_that_fails_alone_says_why_after_rank_0s_moment():
     """A rank > 0 leaves rank 0 the moment to say why (torchrun stops the others when rank 0 exits); still running
     after it, it met what rank 0 did not, and says so itself, naming its rank."""
-    code = "from makemore.cli import fail; fail('data.path=x: no such file')"
+    code = "from makemore.cli.errors import fail; fail('data.path=x: no such file')"
     env = {**os.environ, "RANK": "1"}
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

@@ -1,4 +1,4 @@
-"""Monte Carlo dropout (makemore/dropout_mean.py): one model's distributions averaged over K dropout masks."""
+"""Monte Carlo dropout (makemore/inference/dropout_mean.py): one model's distributions averaged over K dropout masks."""
 
 import math
 
@@ -9,10 +9,10 @@ from test_scoring import family
 from test_zoo import batch, build
 
 from makemore.config import ConfigError
-from makemore.data import Vocab
-from makemore.dropout_mean import DropoutMean
-from makemore.ensemble import Ensemble
-from makemore.sampling import generate
+from makemore.data.vocab import Vocab
+from makemore.inference.dropout_mean import DropoutMean
+from makemore.inference.ensemble import Ensemble
+from makemore.inference.sampling import generate
 
 
 def by_hand(model, idx, samples: int, seed: int) -> torch.Tensor:

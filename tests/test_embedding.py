@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from makemore.embedding import LookupEmbedding, OneHotEmbedding, build_embedding, init_table
+from makemore.models.embedding import LookupEmbedding, OneHotEmbedding, build_embedding, init_table
 
 # The seed notes' worked example: vocabulary ['@', 'a', 'b', 'c', '.'] and a 5x2 table C.
 VOCAB = ["@", "a", "b", "c", "."]

@@ -19,7 +19,10 @@ def test_embedding_cost_smoke(tmp_path):
     args = ["--vocab-sizes", "27,300", "--batch-size", "8", "--block-size", "3", "--n-embd", "4", "--repeats", "2"]
     rows = bench.main([*args, "--csv", str(out_csv), "--png", str(out_png)])
     assert [(r["module"], r["vocab_size"]) for r in rows] == [
-        ("lookup", 27), ("onehot", 27), ("lookup", 300), ("onehot", 300)
+        ("lookup", 27),
+        ("onehot", 27),
+        ("lookup", 300),
+        ("onehot", 300),
     ]
     # the profiler's peak is the analytic count, byte for byte: 5 * N * V for the one-hot (bool + float32
     # matrices side by side), output + dense table gradient for the lookup

@@ -8,13 +8,14 @@ import torch
 import torch.nn.functional as F
 
 from conftest import TINY, compose_config, run_script, write_tiny_words
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.data import load_corpus
-from makemore.ensemble import Ensemble, load_trained
-from makemore.evaluation import evaluate
-from makemore.examples import Examples
-from makemore.sampling import generate
-from makemore.trainer import train
+from makemore.data.examples import Examples
+from makemore.data.split import load_corpus
+from makemore.inference.ensemble import Ensemble
+from makemore.inference.evaluation import evaluate
+from makemore.inference.loading import load_trained
+from makemore.inference.sampling import generate
+from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
+from makemore.training.trainer import train
 
 TRANSFORMER = ["model=transformer", "model.n_embd=8", "model.n_head=2", "model.n_layers=1", "train.batch_size=16"]
 

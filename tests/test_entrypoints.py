@@ -12,8 +12,9 @@ from hydra import compose, initialize_config_dir
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from conftest import CONFIGS, ROOT, TINY, compose_config, events, hparams_of, run_script, write_tiny_words
-from makemore.cli import USER_ERRORS, to_dataclass
-from makemore.trainer import train
+from makemore.cli.errors import USER_ERRORS
+from makemore.cli.overrides import to_dataclass
+from makemore.training.trainer import train
 
 METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
 
@@ -174,7 +175,9 @@ def test_ten_million_names_stream_in_bounded_memory(tiny_run):
 
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "sample.py"), f"run={tiny_run}", "num_samples=10000000", "max_len=4"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert select.select([proc.stdout], [], [], 120)[0], "no name within 120 s: the names are not streamed"

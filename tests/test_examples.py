@@ -1,16 +1,16 @@
-"""makemore/examples.py: a split stored once as a token stream, rows gathered from it; and evaluation over it."""
+"""makemore/data/examples.py: a split stored once as a token stream, rows gathered from it; and evaluation over it."""
 
 from pathlib import Path
 
 import pytest
 import torch
 
-import makemore.evaluation
-import makemore.examples
+import makemore.data.examples
+import makemore.inference.evaluation
 from makemore.config import ModelConfig
-from makemore.data import Vocab
-from makemore.evaluation import evaluate
-from makemore.examples import Examples, RandomBatches, build_contexts, build_sequences
+from makemore.data.examples import Examples, RandomBatches, build_contexts, build_sequences
+from makemore.data.vocab import Vocab
+from makemore.inference.evaluation import evaluate
 from makemore.models import build_model
 
 WORDS = (Path(__file__).resolve().parents[1] / "data" / "names.txt").read_text().split()[:300] + ["a", "ñandú"]
@@ -60,7 +60,7 @@ def test_a_small_window_split_gathers_from_its_table_the_rows_the_stream_gives(T
     ix = torch.randint(0, 1000, (64,), generator=torch.Generator().manual_seed(2))
     small = Examples.build(WORDS, VOCAB, T, sequence=False)
     compact_bytes = small.nbytes
-    monkeypatch.setattr(makemore.examples, "TABLE_BYTES", 0)
+    monkeypatch.setattr(makemore.data.examples, "TABLE_BYTES", 0)
     large = Examples.build(WORDS, VOCAB, T, sequence=False)
     (xs, ys), (xl, yl) = small.rows(ix), large.rows(ix)
     assert small.table is not None and small.table[0].dtype == torch.int64 and large.table is None
@@ -137,8 +137,8 @@ def test_evaluation_does_not_depend_on_the_chunk_size(name, sequence, monkeypatc
     model = build_model_for(name, sequence)
     examples = Examples.build(WORDS, VOCAB, model.block_size, sequence)
     whole = evaluate(model, examples)
-    monkeypatch.setattr(makemore.evaluation, "CPU_EVAL_POSITIONS", 7 * (model.block_size if sequence else 1))
-    monkeypatch.setattr(makemore.evaluation, "chunk_rows", lambda ex: 7)
+    monkeypatch.setattr(makemore.inference.evaluation, "CPU_EVAL_POSITIONS", 7 * (model.block_size if sequence else 1))
+    monkeypatch.setattr(makemore.inference.evaluation, "chunk_rows", lambda ex: 7)
     # equal to float32 rounding of single rows: a GRU's matmuls round a row's logits differently in a batch of 7
     # than in one of 170 (1e-10 apart here); the MLP's agree to 1e-12
     assert evaluate(model, examples) == pytest.approx(whole, rel=1e-12 if name == "mlp" else 1e-8)
@@ -168,8 +168,8 @@ def test_the_stream_and_codes_built_a_few_characters_and_words_at_a_time_are_the
     with tiny chunks (edges inside words, a word split between two) the rows are the lecture's, and so is a
     vocabulary beyond a byte's."""
     whole = Examples.build(WORDS, VOCAB, T, sequence=False)
-    monkeypatch.setattr(makemore.examples, "CHUNK", 3)
-    monkeypatch.setattr(makemore.examples, "CODE_WORDS", 2)
+    monkeypatch.setattr(makemore.data.examples, "CHUNK", 3)
+    monkeypatch.setattr(makemore.data.examples, "CODE_WORDS", 2)
     chunked = Examples.build(WORDS, VOCAB, T, sequence=False)
     assert torch.equal(chunked.stream, whole.stream) and torch.equal(chunked.codes, whole.codes)
     X, Y = chunked.chunk(0, len(chunked))

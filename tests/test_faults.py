@@ -23,13 +23,14 @@ from hydra import compose, initialize_config_dir
 
 import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
 from conftest import CONFIGS, ROOT, TINY, compose_config, run_script, write_tiny_words
-from makemore.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, to_dataclass
+from makemore.cli.errors import USER_ERRORS
+from makemore.cli.overrides import to_dataclass
 from makemore.config import ConfigError
-from makemore.data import MAX_FILE_BYTES, DataError, load_words
-from makemore.rundir import BEST, LAST, RunDirBusy, find_checkpoint, hold, release
-from makemore.sampling import sample_batch
-from makemore.trainer import train
+from makemore.data.words import MAX_FILE_BYTES, DataError, load_words
+from makemore.inference.sampling import sample_batch
+from makemore.runs.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+from makemore.runs.layout import BEST, LAST, RunDirBusy, find_checkpoint, hold, release
+from makemore.training.trainer import train
 
 TINY = [*TINY, "train.threads=1"]  # the machine is shared: one thread per test run
 
@@ -149,7 +150,7 @@ def test_a_second_process_on_a_live_run_directory_is_refused_naming_the_pid(tmp_
 
 def test_a_killed_run_leaves_no_stuck_lock(tmp_path):
     run_dir = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", f"from makemore.rundir import hold; hold({str(run_dir)!r}); "
+    holder = subprocess.Popen([sys.executable, "-c", f"from makemore.runs.layout import hold; hold({str(run_dir)!r}); "
                                "print('held', flush=True); import time; time.sleep(600)"],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)  # fmt: skip
     assert holder.stdout.readline() == "held\n"
@@ -192,7 +193,7 @@ def test_sweeps_started_in_the_same_second_get_their_own_directories(tmp_path, w
 
 def test_claiming_a_directory_is_atomic(tmp_path):
     name = str(tmp_path / "outputs" / "2026-11-28" / "10-00-00")
-    code = f"from makemore.rundir import claim_dir; print(claim_dir({name!r}))"
+    code = f"from makemore.runs.layout import claim_dir; print(claim_dir({name!r}))"
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
              for _ in range(4)]  # fmt: skip
     got = sorted(p.communicate()[0].strip() for p in procs)
@@ -338,7 +339,7 @@ def test_a_corrupt_last_pt_resumes_from_best_pt(tmp_path, words_file, caplog):
     last = run_dir / "checkpoints" / "last.pt"
     with last.open("r+b") as f:  # what a failing disk leaves: the second half gone
         f.truncate(last.stat().st_size // 2)
-    with caplog.at_level("WARNING", logger="makemore.resume"):
+    with caplog.at_level("WARNING", logger="makemore.training.resume"):
         train(compose_config([*args[:-1], "train.max_steps=60", f"train.resume={run_dir}"]), run_dir, progress=False)
     assert f"{last}: not a readable PyTorch file" in caplog.text and "resuming from" in caplog.text
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 60

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from conftest import TINY, compose_config, run_script, write_tiny_words
-from makemore import trainer
-from makemore.checkpoint import load_checkpoint
 from makemore.config import ConfigError
 from makemore.models import build_model
-from makemore.trainer import train
+from makemore.runs.checkpoint import load_checkpoint
+from makemore.training import trainer
+from makemore.training.trainer import train
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ import pytest
 import torch
 
 import makemore.config
-import makemore.embedding
 import makemore.models
+import makemore.models.embedding
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
-from makemore.data import Vocab
-from makemore.evaluation import evaluate
-from makemore.examples import Examples
+from makemore.data.examples import Examples
+from makemore.data.vocab import Vocab
+from makemore.inference.evaluation import evaluate
 from makemore.models import MLP, build_model, count_params
 
 
@@ -123,7 +123,7 @@ def test_model_and_embedding_names_are_checked_when_the_config_is_loaded():
 
 def test_config_name_lists_are_the_registries():
     assert tuple(makemore.models.MODELS) == makemore.config.MODELS
-    assert tuple(makemore.embedding.EMBEDDINGS) == makemore.config.EMBEDDINGS
+    assert tuple(makemore.models.embedding.EMBEDDINGS) == makemore.config.EMBEDDINGS
 
 
 def test_old_checkpoint_keys_still_load():

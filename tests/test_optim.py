@@ -1,7 +1,7 @@
 import pytest
 
 from makemore.config import ConfigError, OptimConfig
-from makemore.optim import lr_at
+from makemore.training.optim import lr_at
 
 
 def test_lecture_step_schedule():
@@ -39,7 +39,7 @@ def test_fused_optimizer_makes_the_same_updates(name):
 
     from makemore.config import Config, DataConfig, ModelConfig
     from makemore.models import build_model
-    from makemore.optim import build_optimizer
+    from makemore.training.optim import build_optimizer
 
     models = []
     for fused in (True, False):
@@ -71,7 +71,7 @@ def test_plain_step_is_the_same_update(cfg):
     """plain_step skips torch's profiler label and hook walk only: three steps give bit-identical weights."""
     import torch
 
-    from makemore.optim import build_optimizer, plain_step
+    from makemore.training.optim import build_optimizer, plain_step
 
     def trained(step_of):
         torch.manual_seed(0)
@@ -93,7 +93,7 @@ def test_plain_sgd_is_one_foreach_with_torchs_update_and_state():
     rate, a parameter without a gradient left alone, and the same (empty) optimizer state_dict."""
     import torch
 
-    from makemore.optim import build_optimizer, is_plain_sgd, plain_step
+    from makemore.training.optim import build_optimizer, is_plain_sgd, plain_step
 
     def trained(step_of):
         torch.manual_seed(0)
@@ -127,7 +127,7 @@ def test_plain_sgd_is_one_foreach_with_torchs_update_and_state():
 def test_plain_step_keeps_the_hooks_when_there_are_some():
     import torch
 
-    from makemore.optim import build_optimizer, plain_step
+    from makemore.training.optim import build_optimizer, plain_step
 
     model = torch.nn.Linear(2, 2)
     opt = build_optimizer(OptimConfig(), model)
@@ -143,8 +143,8 @@ def test_loss_window_mean_and_nan_guard():
     """The losses kept as tensors give the mean of a copied buffer, and name the first bad step."""
     import torch
 
-    from makemore.loss_window import LossWindow
-    from makemore.stops import TrainingDiverged
+    from makemore.training.loss_window import LossWindow
+    from makemore.training.stops import TrainingDiverged
 
     window = LossWindow(4, torch.device("cpu"))
     losses = torch.tensor([2.5, 2.25, 2.0, 1.75])
@@ -166,7 +166,7 @@ def test_the_steps_backward_gives_loss_backwards_gradients():
 
     from makemore.config import Config, DataConfig, ModelConfig
     from makemore.models import build_model
-    from makemore.trainer import backward
+    from makemore.training.trainer import backward
 
     torch.manual_seed(0)
     small = ModelConfig(n_embd=4, n_hidden=16, dropout=0.0)  # no dropout: both runs see the same network
@@ -193,7 +193,7 @@ def test_the_optimizer_leaves_torch_dynamo_unimported_and_makes_torchs_updates()
     script = """
 import sys, torch
 from makemore.config import OptimConfig
-from makemore.optim import build_optimizer, plain_step
+from makemore.training.optim import build_optimizer, plain_step
 def trained(ours):
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))

@@ -4,7 +4,7 @@ import torch
 from google.protobuf import text_format
 from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
 
-from makemore.projector import Projector
+from makemore.board.projector import Projector
 
 LABELS = [[". (boundary)", "boundary"], ["a", "vowel"], ["b", "letter"]]
 

@@ -1,4 +1,4 @@
-"""The sample-quality numbers (makemore/quality.py) on hand-worked examples, and on the board at each evaluation."""
+"""The sample-quality numbers (inference/quality.py) on hand-worked examples, and on the board at each evaluation."""
 
 import dataclasses
 import math
@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from conftest import events
-from makemore.quality import Reference, bigrams, js_divergence, length_distance, quality
-from makemore.trainer import prepare
+from makemore.inference.quality import Reference, bigrams, js_divergence, length_distance, quality
+from makemore.training.trainer import prepare
 
 
 def test_hand_worked_numbers():

@@ -15,7 +15,7 @@ import runs
 import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
 import score  # noqa: F401  (registers score_config with Hydra's ConfigStore)
 from conftest import CONFIGS, ROOT
-from makemore.cli import config_groups, refuse_unknown_keys, refuse_unknown_overrides
+from makemore.cli.overrides import config_groups, refuse_unknown_keys, refuse_unknown_overrides
 from makemore.config import Config, EvaluateConfig, SampleConfig, ScoreConfig
 
 SCRIPTS = ("train.py", "sample.py", "score.py", "evaluate.py", "runs.py")
@@ -72,7 +72,10 @@ def test_readme_command_composes(command):
         cfg = compose(config_name=CONFIG_NAMES[script], overrides=args)
     refuse_unknown_keys(cfg)  # exits 2 on a key no dataclass declares
     OmegaConf.to_object(cfg)  # the range checks
-    data = {"train.py": cfg.get("data", {}).get("path"), "evaluate.py": cfg.get("data", {}).get("path"),
-            "score.py": cfg.get("words")}.get(script)  # the word file a command reads, if any
+    data = {
+        "train.py": cfg.get("data", {}).get("path"),
+        "evaluate.py": cfg.get("data", {}).get("path"),
+        "score.py": cfg.get("words"),
+    }.get(script)  # the word file a command reads, if any
     if data not in (None, "-", LECTURE_NAMES):
         assert (ROOT / data).is_file(), f"{' '.join(command)}: {data} is not in the repository"

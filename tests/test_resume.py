@@ -17,13 +17,13 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import train as train_py
 from conftest import ROOT, TINY, compose_config, write_tiny_words
-from makemore import trainer
-from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, model_from_checkpoint
 from makemore.config import ConfigError
-from makemore.resume import latest_unfinished
-from makemore.rundir import RunNotFound
-from makemore.stops import TrainingDiverged, TrainingInterrupted
-from makemore.trainer import train
+from makemore.runs.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, model_from_checkpoint
+from makemore.runs.layout import RunNotFound
+from makemore.training import trainer
+from makemore.training.resume import latest_unfinished
+from makemore.training.stops import TrainingDiverged, TrainingInterrupted
+from makemore.training.trainer import train
 
 # log points 5, 10, 15, 20, 24 and evaluations 8, 16, 24: interruptions fall inside a log window and between evaluations
 SHORT = [*TINY, "train.max_steps=24", "train.eval_interval=8", "train.log_interval=5"]
@@ -196,7 +196,10 @@ def test_ctrl_c_and_sigterm_on_train_py_then_the_printed_command_resumes(words, 
     overrides = [f"data.path={words}", *TINY, "train.max_steps=1000000", "train.eval_interval=10"]
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "train.py"), *overrides, f"hydra.run.dir={run_dir}"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     last = run_dir / "checkpoints" / "last.pt"
     deadline = time.monotonic() + 120

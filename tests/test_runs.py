@@ -6,7 +6,8 @@ import pytest
 
 import runs
 from conftest import run_script
-from makemore.data import Corpus, Vocab, few_words_warning
+from makemore.data.split import Corpus, few_words_warning
+from makemore.data.vocab import Vocab
 
 
 def fake_run(path, overrides, metrics=None):

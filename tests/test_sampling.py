@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from makemore import sampling
 from makemore.config import Config, ModelConfig
-from makemore.data import Vocab
+from makemore.data.vocab import Vocab
+from makemore.inference import sampling
+from makemore.inference.sampling import SamplingError, generate, sample_batch
 from makemore.models import build_model
-from makemore.rundir import BEST, LAST, RunNotFound, find_checkpoint
-from makemore.sampling import SamplingError, generate, sample_batch
+from makemore.runs.layout import BEST, LAST, RunNotFound, find_checkpoint
 
 VOCAB = Vocab.from_words(["abcdefghijklmnopqrstuvwxyz"])
 
@@ -122,6 +122,7 @@ def test_find_checkpoint(tmp_path, monkeypatch):
     import os
 
     monkeypatch.chdir(tmp_path)
+
     def find(run):
         return find_checkpoint(run, prefer=(BEST, LAST), key="run")
 
@@ -143,7 +144,7 @@ def test_find_checkpoint(tmp_path, monkeypatch):
 
 
 def test_draw_follows_the_softmax_and_never_picks_masked_entries():
-    from makemore.sampling import draw
+    from makemore.inference.sampling import draw
 
     logits = torch.tensor([[0.0, 1.0, 2.0, -torch.inf]]).repeat(100_000, 1)
     ids = draw(logits, torch.Generator().manual_seed(0))

@@ -1,4 +1,4 @@
-"""Scoring words (makemore/scoring.py) for every family: a word's log-likelihood is the sum of its characters'
+"""Scoring words (makemore/inference/scoring.py) for every family: a word's log-likelihood is the sum of its characters'
 log-softmax, computed here one position at a time through next_logits, and the mean over a split is the loss the
 trainer reports."""
 
@@ -10,11 +10,11 @@ import torch.nn.functional as F
 from test_zoo import TINY
 
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig
-from makemore.data import Vocab
-from makemore.evaluation import evaluate
-from makemore.examples import Examples
+from makemore.data.examples import Examples
+from makemore.data.vocab import Vocab
+from makemore.inference.evaluation import evaluate
+from makemore.inference.scoring import dense_row_ids, loss_by_position, score_words, unknown_characters
 from makemore.models import MODELS, build_model
-from makemore.scoring import dense_row_ids, loss_by_position, score_words, unknown_characters
 
 WORDS = ["emma", "ava", "a", "olivia", "emma", "isabella", "mia", "bo"]
 VOCAB = Vocab.from_words(WORDS)

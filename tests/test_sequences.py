@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from makemore.data import Vocab
-from makemore.examples import build_contexts, build_sequences
+from makemore.data.examples import build_contexts, build_sequences
+from makemore.data.vocab import Vocab
 
 WORDS = ["emma", "ab", "mamabebe", "a"]
 VOCAB = Vocab.from_words(WORDS)  # . a b e m

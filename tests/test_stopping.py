@@ -8,12 +8,12 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from test_resume import meddle
 
 from conftest import TINY, compose_config
-from makemore import trainer
-from makemore.checkpoint import load_checkpoint
 from makemore.config import ConfigError, OptimConfig
-from makemore.optim import lr_at
-from makemore.stops import TrainingInterrupted, evaluations_since
-from makemore.trainer import train
+from makemore.runs.checkpoint import load_checkpoint
+from makemore.training import trainer
+from makemore.training.optim import lr_at
+from makemore.training.stops import TrainingInterrupted, evaluations_since
+from makemore.training.trainer import train
 
 
 def test_max_time_stops_early_exits_normally_and_leaves_a_complete_run(tmp_path, words_file):

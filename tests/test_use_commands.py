@@ -13,10 +13,11 @@ import evaluate
 import sample
 import score
 from conftest import CONFIGS, TINY, compose_config, run_script, write_tiny_words
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
-from makemore.cli import USER_ERRORS, to_dataclass
-from makemore.rundir import BEST, LAST, find_checkpoint
-from makemore.trainer import train
+from makemore.cli.errors import USER_ERRORS
+from makemore.cli.overrides import to_dataclass
+from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
+from makemore.runs.layout import BEST, LAST, find_checkpoint
+from makemore.training.trainer import train
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,7 @@ def test_dropout_samples_reach_every_use_command(run, tmp_path, monkeypatch):
     assert masks == what_the_script_does("evaluate.py", [f"run={run}", "dropout_samples=8"])  # the same masks
     by_position = sum(p["loss"] * p["targets"] for p in masks["by_position"]) / masks["targets"]
     assert by_position == pytest.approx(masks["loss"], abs=1e-9)  # the table and the headline: the same numbers
+
     def scored(*args):
         rows, _, _ = what_the_script_does("score.py", [f"run={run}", "word=[emma,ava]", *args])
         return {r["word"]: r["nll_per_char"] for r in rows}

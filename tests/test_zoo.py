@@ -5,10 +5,10 @@ import torch
 import torch.nn.functional as F
 
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
-from makemore.data import Vocab
-from makemore.embedding import build_embedding
-from makemore.examples import build_contexts, build_sequences
+from makemore.data.examples import build_contexts, build_sequences
+from makemore.data.vocab import Vocab
 from makemore.models import MODELS, block_size_for, build_model
+from makemore.models.embedding import build_embedding
 
 V = 7  # vocabulary size of the tiny models
 LONGEST = 5  # longest word, for natural_block_size

@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from conftest import TINY, compose_config, events, run_script
-from makemore.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.config import MODELS
-from makemore.evaluation import evaluate
-from makemore.examples import Examples
-from makemore.sampling import generate
-from makemore.trainer import prepare, train
+from makemore.data.examples import Examples
+from makemore.inference.evaluation import evaluate
+from makemore.inference.sampling import generate
+from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
+from makemore.training.trainer import prepare, train
 
 # small enough for seconds; the transformer keeps heads that divide its width
 SMALL = {

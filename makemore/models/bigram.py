@@ -3,8 +3,8 @@
 import torch
 
 from makemore.config import ModelConfig
-from makemore.embedding import build_embedding, init_table
 from makemore.models.base import WindowModel, lm_loss
+from makemore.models.embedding import build_embedding, init_table
 
 
 class Bigram(WindowModel):

@@ -5,7 +5,7 @@ import math
 import torch
 from torch import nn
 
-from makemore.embedding import init_table
+from makemore.models.embedding import init_table
 
 TANH_GAIN = 5 / 3  # keeps tanh activations near unit variance (lecture part 3; torch.nn.init.calculate_gain)
 

@@ -4,8 +4,8 @@ import torch
 from torch import nn
 
 from makemore.config import ModelConfig
-from makemore.embedding import build_embedding, init_table
 from makemore.models.base import SequenceModel, lm_loss
+from makemore.models.embedding import build_embedding, init_table
 
 
 class BoW(SequenceModel):

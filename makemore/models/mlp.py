@@ -4,9 +4,9 @@ import torch
 from torch import nn
 
 from makemore.config import ModelConfig
-from makemore.embedding import build_embedding
 from makemore.models.base import WindowModel, lm_loss
 from makemore.models.blocks import init_linears, tanh_block
+from makemore.models.embedding import build_embedding
 
 
 class MLP(WindowModel):

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from makemore.config import ModelConfig
-from makemore.embedding import build_embedding, init_table
 from makemore.models.base import CarryingDecoder, SequenceModel, lm_loss
 from makemore.models.dropout import Dropout
+from makemore.models.embedding import build_embedding, init_table
 
 
 class RNNCell(nn.Module):

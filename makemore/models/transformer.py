@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from makemore.config import ModelConfig
-from makemore.embedding import build_embedding, init_table
 from makemore.models.base import CarryingDecoder, SequenceModel, lm_loss
 from makemore.models.dropout import Dropout
+from makemore.models.embedding import build_embedding, init_table
 
 INIT_STD = 0.02  # GPT-2's weight scale
 

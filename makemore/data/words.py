@@ -1,33 +1,25 @@
-"""Words -> vocabulary -> the lectures' 80/10/10 split. (The examples a model learns from, and their
-minibatches, are made from the split's words by makemore/examples.py.)
+"""A word file read and checked: one word per line, as Words (the words held compactly).
 
-    corpus = load_corpus(DataConfig(path="data/names.txt"))   # the words, their vocabulary and the split
+    words = read_words("data/names.txt")      # Words; load_words gives a list of str
 
-or piece by piece: load_words (read_words: as Words), Vocab.from_words, split_words.
-
-A corpus holds its words as Words: one string, the words joined by "\n", and their lengths, about a byte per
-character and 4 a word. As Python str objects a million words take ~60 MB more (~55 bytes of header each).
+A file that is not one word per line (binary, too big, a line far too long, a line break inside a word) is a
+DataError naming the file, the line and what would be right. Words holds the words as one string, joined by "\n",
+and their lengths: about a byte per character and 4 a word (as Python str objects a million words take ~60 MB more,
+~55 bytes of header each).
 """
 
 import logging
 import os
-import random
 import re
 import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
 import torch
 
-from makemore.config import DataConfig
-
 log = logging.getLogger(__name__)
-
-BOUNDARY = "."  # how the boundary token (id 0) is shown, unless the words use "." themselves
-BOUNDARY_FALLBACKS = ("<.>", "<eos>", "<boundary>")  # longer than one character: can't clash with a real one
 MAX_WORD_LEN = 1000  # characters; a longer line means the file is not one word per line (and costs GBs of contexts)
 MAX_FILE_BYTES = 2 * 2**30  # 2 GiB: ~200 million words, far beyond a character model's needs, read whole into memory
 
@@ -191,107 +183,3 @@ def check_no_line_breaks(words: list[str], where: str, first_line: int = 0) -> N
                 f"{where}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
                 "expected one word per line, lines separated by \\n (or \\r\\n) only"
             )
-
-
-@dataclass(frozen=True)
-class Vocab:
-    """id 0 is the boundary token; ids 1.. are the words' characters in sorted order."""
-
-    itos: tuple[str, ...]  # token strings, index = id; unique
-
-    @classmethod
-    def from_words(cls, words: list[str] | Words) -> "Vocab":
-        chars = sorted(set(words.text) - {"\n"} if isinstance(words, Words) else set("".join(words)))
-        boundary = next(b for b in (BOUNDARY, *BOUNDARY_FALLBACKS) if b not in chars)
-        return cls((boundary, *chars))
-
-    @property
-    def boundary(self) -> str:
-        return self.itos[0]
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    @property
-    def stoi(self) -> dict[str, int]:
-        return {s: i for i, s in enumerate(self.itos)}
-
-    def encode(self, word: str) -> list[int]:
-        stoi = self.stoi
-        return [stoi[c] for c in word]
-
-    def decode(self, ids) -> str:
-        return "".join(self.itos[i] for i in ids)
-
-
-def split_words(words: list[str] | Words, seed: int, fractions=(0.8, 0.1)) -> tuple:
-    """Shuffle with random.Random(seed) and cut train/val/test, exactly as the lectures do (Words for Words: their
-    strs exist only while they are shuffled)."""
-    compact = isinstance(words, Words)
-    words = list(words)
-    random.Random(seed).shuffle(words)
-    n1 = int(fractions[0] * len(words))
-    n2 = int((fractions[0] + fractions[1]) * len(words))
-    train, val, test = words[:n1], words[n1:n2], words[n2:]
-    count = len(words)
-    if compact:
-        del words  # the strs live on only in the three parts, until each is joined
-        train, val, test = Words.of(train), Words.of(val), Words.of(test)
-    if not (len(train) and len(val) and len(test)):
-        raise DataError(
-            f"{count} words are too few for a train/val/test split of 80/10/10: "
-            "each part needs at least one word (6 words or more)"
-        )
-    return train, val, test
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """A word file read once: its vocabulary and its train/val/test words."""
-
-    path: str
-    vocab: Vocab
-    splits: dict[str, Words]  # "train" | "val" | "test" -> words, in the split's shuffled order
-
-    def __post_init__(self):  # lists of str (tests, notebooks) are held as Words too
-        self.splits.update({k: Words.of(v) for k, v in self.splits.items() if not isinstance(v, Words)})
-
-    @property
-    def train_words(self) -> Words:
-        return self.splits["train"]
-
-    @property
-    def longest_word(self) -> int:
-        return max(split.longest for split in self.splits.values())
-
-
-PARAMS_PER_CHAR = 5  # past this many parameters per training character a model learns its words by heart
-
-
-def few_words_warning(corpus: Corpus, params: int) -> str | None:
-    """A warning line when the training words are few for a model of `params` parameters, else None. (The default
-    recipe on the bundled names has 0.7 parameters per character; on 300 words, 70.)"""
-    chars = corpus.train_words.characters + len(corpus.train_words)  # + len: the end-of-word token is learned too
-    if params <= PARAMS_PER_CHAR * chars:
-        return None
-    return (
-        f"{corpus.path}: {len(corpus.train_words)} training words ({chars} characters) are few for "
-        f"{params} parameters: expect it to learn them by heart (val rising, samples repeating training words); "
-        f"try experiment=small_words"
-    )
-
-
-def load_corpus(cfg: DataConfig) -> Corpus:
-    """Read, check and split cfg.path; logs one line saying what it found."""
-    words = read_words(cfg.path)
-    vocab = Vocab.from_words(words)
-    try:
-        train, val, test = split_words(words, cfg.split_seed)
-    except DataError as e:
-        raise DataError(f"data.path {cfg.path}: {e}") from None
-    distinct = words.distinct()
-    log.info(
-        f"{cfg.path}: {len(words)} words ({distinct} distinct, {len(words) - distinct} duplicates kept), "
-        f"vocabulary of {len(vocab)} tokens, split {len(train)}/{len(val)}/{len(test)}"
-    )
-    return Corpus(cfg.path, vocab, {"train": train, "val": val, "test": test})

@@ -9,7 +9,7 @@ and talks to it only through `logits, loss = model(idx, targets)`. Each idea it 
 home: the loss window (loss_window.py), the checkpoints (checkpoint.py), TensorBoard (board.py),
 resume (resume.py), fine-tuning (finetune.py), stopping (stops.py), the run directory's layout (rundir.py).
 
-Writes into run_dir what makemore/rundir.py lists: TensorBoard events, checkpoints/best.pt and
+Writes into run_dir what makemore/runs/layout.py lists: TensorBoard events, checkpoints/best.pt and
 last.pt, and metrics.json (train/val/test loss of the final model, best_val_loss, steps,
 train_seconds, params).
 """
@@ -28,22 +28,24 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from makemore import distributed, finetune, resume
-from makemore.board import Board
-from makemore.checkpoint import CheckpointWriter, config_to_dict
+from makemore.board.writer import Board
+from makemore.compute import distributed
+from makemore.compute.device import resolve_device, threads_for
+from makemore.compute.distributed import Dist
 from makemore.config import Config, ConfigError
-from makemore.data import Corpus, few_words_warning, load_corpus
-from makemore.device import resolve_device, threads_for
-from makemore.distributed import Dist
-from makemore.evaluation import evaluate
-from makemore.examples import Examples, RandomBatches
-from makemore.loss_window import LossWindow
-from makemore.memory import check_fits, release_free_memory
+from makemore.data.examples import Examples, RandomBatches
+from makemore.data.split import Corpus, few_words_warning, load_corpus
+from makemore.inference.evaluation import evaluate
 from makemore.models import block_size_for, build_model, count_params
-from makemore.optim import build_optimizer, lr_at, plain_step
-from makemore.resume import Progress
-from makemore.rundir import BEST, LAST, RunDir
-from makemore.stops import StopSignals, TrainingInterrupted, diverged, evaluations_since
+from makemore.runs.checkpoint import config_to_dict
+from makemore.runs.layout import BEST, LAST, RunDir
+from makemore.training import finetune, resume
+from makemore.training.checkpoints import CheckpointWriter
+from makemore.training.loss_window import LossWindow
+from makemore.training.memory import check_fits, release_free_memory
+from makemore.training.optim import build_optimizer, lr_at, plain_step
+from makemore.training.resume import Progress
+from makemore.training.stops import StopSignals, TrainingInterrupted, diverged, evaluations_since
 
 try:  # the call loss.backward() ends in (torch >= 2.3)
     from torch.autograd.graph import _engine_run_backward

@@ -4,7 +4,8 @@
     diagnostics.record(step, lr)                   # at each evaluation
     write_hparams(writer, config_dict, metrics)    # once, at the end of the run
 
-(makemore/board.py wires them into a run.) Per evaluation (the lecture part 3 toolkit, and the part 2 embedding plot):
+(makemore/board/writer.py wires them into a run.)
+Per evaluation (the lecture part 3 toolkit, and the part 2 embedding plot):
     preact/<layer>, act/<layer>      histograms of each nonlinearity's input and output (tanh, GELU, ...)
     saturation/<layer>               fraction of tanh outputs with |t| > 0.97
     grad/<param>                     histograms of each parameter's gradient
@@ -12,7 +13,7 @@
     grad_norm                        L2 norm of all gradients together
     embedding/table                  histogram of the character table, the same tag whichever embedding module holds it
     grad/embedding/table             histogram of the table's gradient (also grad/<param> under the module's own name)
-    embedding (projector)            the character table, one labelled row per token (makemore/projector.py)
+    embedding (projector)            the character table, one labelled row per token (makemore/board/projector.py)
     embedding/scatter                the table in 2-D (PCA when n_embd > 2), as an image
     samples                          a few names, as text
 
@@ -34,11 +35,11 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.summary import hparams, text
 
+from makemore.board.projector import Projector
 from makemore.config import flat_keys
-from makemore.data import Vocab
-from makemore.examples import Examples
-from makemore.projector import Projector
-from makemore.sampling import sample_batch
+from makemore.data.examples import Examples
+from makemore.data.vocab import Vocab
+from makemore.inference.sampling import sample_batch
 
 ACTIVATIONS = (nn.Tanh, nn.GELU, nn.ReLU, nn.Sigmoid)  # the nonlinearities whose inputs and outputs are histogrammed
 SATURATED = 0.97  # |tanh| above this passes almost no gradient (1 - t^2 < 0.06): lecture part 3's threshold

@@ -30,8 +30,9 @@ ids over S (a strided view, no copy), with the ids before the word's start maske
 
 import torch
 
-from makemore.data import CHUNK, DataError, Vocab, Words
-from makemore.distributed import SINGLE, Dist, share
+from makemore.compute.distributed import SINGLE, Dist, share
+from makemore.data.vocab import Vocab
+from makemore.data.words import CHUNK, DataError, Words
 
 SEPARATORS = ("\n", "\x00", "\uffff")  # joins the words before the ids are made; load_words' words have no \n
 # A window model's split whose rows fit in this many bytes as int64 tables X (rows, block_size) and Y (rows,) keeps

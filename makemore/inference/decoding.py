@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from makemore.data import Vocab
-from makemore.sampling import SamplingError, encode_prefix
+from makemore.data.vocab import Vocab
+from makemore.inference.sampling import SamplingError, encode_prefix
 
 
 def _log_probs(model: nn.Module, history: torch.Tensor) -> torch.Tensor:
@@ -56,7 +56,12 @@ def greedy(model: nn.Module, vocab: Vocab, prefix: str = "", max_len: int = 32) 
 
 @torch.inference_mode()
 def likeliest(
-    model: nn.Module, vocab: Vocab, n: int, beam_width: int = 100, prefix: str = "", max_len: int = 32,
+    model: nn.Module,
+    vocab: Vocab,
+    n: int,
+    beam_width: int = 100,
+    prefix: str = "",
+    max_len: int = 32,
     exclude: set[str] | frozenset[str] = frozenset(),
 ) -> list[tuple[str, float]]:
     """The n likeliest names beam search finds (see the module docstring), likeliest first, with log-likelihoods.

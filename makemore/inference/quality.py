@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from makemore.data import Vocab, Words
-from makemore.examples import token_stream
-from makemore.sampling import sample_batch
+from makemore.data.examples import token_stream
+from makemore.data.vocab import Vocab
+from makemore.data.words import Words
+from makemore.inference.sampling import sample_batch
 
 # pairs counted at a time: ~1 MB of int64 temporaries, reused from one chunk to the next (pairs of all the words at
 # once, or chunks of several MB, were left resident by the allocator: 75 MB and 50 MB at 1M words)
@@ -35,7 +36,7 @@ BOUNDARY = ""  # the boundary in bigram keys: no character is empty, so it can't
 
 def bigrams(words: Iterable[str] | Words) -> Counter:
     """Counts of (a, b) character pairs, each word between boundaries. Counted on the words' token stream,
-    "0 w1 0 w2 .. 0" (makemore/examples.py, a byte a character), BIGRAM_CHUNK pairs at a time: a single boundary
+    "0 w1 0 w2 .. 0" (makemore/data/examples.py, a byte a character), BIGRAM_CHUNK pairs at a time: a single boundary
     closes a word and opens the next, so the pairs are exactly each word's own."""
     words = words if isinstance(words, Words) else Words.of(words)
     if not len(words):

@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from makemore.checkpoint import CheckpointError, config_to_dict, load_checkpoint
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig, flat_keys
-from makemore.data import Vocab
+from makemore.data.vocab import Vocab
 from makemore.models import build_model
-from makemore.rundir import BEST, LAST, find_checkpoint
+from makemore.runs.checkpoint import CheckpointError, config_to_dict, load_checkpoint
+from makemore.runs.layout import BEST, LAST, find_checkpoint
 
 log = logging.getLogger(__name__)
 

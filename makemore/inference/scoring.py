@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from makemore.data import Vocab
-from makemore.evaluation import EVAL_CHUNK, IGNORE
-from makemore.examples import build_examples
+from makemore.data.examples import build_examples
+from makemore.data.vocab import Vocab
+from makemore.inference.evaluation import EVAL_CHUNK, IGNORE
 
 
 def unknown_characters(word: str, vocab: Vocab) -> str:

@@ -8,7 +8,7 @@ shapes, no storage), so the estimate holds for any model of the zoo:
     activations  every module's output per row, for a training minibatch (x2: backward keeps them and their
                  gradients) or an evaluation chunk, whichever is bigger
     examples     every split's token stream (a byte per character) and 4 bytes per row (an upper bound: a code is
-                 a byte up to block_size 255; makemore/examples.py)
+                 a byte up to block_size 255; makemore/data/examples.py)
 against what is free: MemAvailable (/proc/meminfo) and the address-space limit (ulimit -v) on the CPU, the
 GPU's free memory on CUDA. Where neither is known nothing is refused.
 """
@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from makemore.config import Config, ConfigError, ModelConfig, TrainConfig
-from makemore.data import Corpus
-from makemore.evaluation import EVAL_CHUNK
+from makemore.data.split import Corpus
+from makemore.inference.evaluation import EVAL_CHUNK
 from makemore.models import build_model, count_params
 
 GB = 2**30

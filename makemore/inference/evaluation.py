@@ -1,14 +1,14 @@
 """The loss over a whole split, the number every curve, checkpoint and metrics.json reports.
 
-    val_loss = evaluate(model, examples)   # mean cross-entropy per predicted character, in eval mode
+val_loss = evaluate(model, examples)   # mean cross-entropy per predicted character, in eval mode
 """
 
 import torch
 from torch import nn
 
-from makemore.device import accumulator_dtype
-from makemore.distributed import SINGLE, Dist, all_sum
-from makemore.examples import Examples
+from makemore.compute.device import accumulator_dtype
+from makemore.compute.distributed import SINGLE, Dist, all_sum
+from makemore.data.examples import Examples
 from makemore.models.base import lm_loss
 
 EVAL_CHUNK = 32_768  # example rows per forward pass when evaluating a whole split on a GPU

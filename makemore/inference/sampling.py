@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-from makemore.data import Vocab
+from makemore.data.vocab import Vocab
 
 CHUNK = 8192  # names generated together; bounds memory whatever num_samples is
 CHUNK_CELLS = CHUNK * 32  # names x characters of one chunk at most: fewer names at once for a long max_len
@@ -117,7 +117,12 @@ def nucleus(logits: torch.Tensor, top_p: float) -> torch.Tensor:
 
 
 def check_options(
-    vocab: Vocab, n: int, temperature: float = 1.0, top_k: int | None = None, top_p: float = 1.0, prefix: str = "",
+    vocab: Vocab,
+    n: int,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float = 1.0,
+    prefix: str = "",
     max_len: int = 32,
 ) -> None:
     """Every sampling argument, before anything is generated: a SamplingError names the first one that's wrong."""
@@ -139,8 +144,13 @@ def check_options(
 
 
 def generate(
-    model: nn.Module, vocab: Vocab, n: int, generator: torch.Generator, exclude: set[str] | None = None,
-    unique: bool = False, **options,
+    model: nn.Module,
+    vocab: Vocab,
+    n: int,
+    generator: torch.Generator,
+    exclude: set[str] | None = None,
+    unique: bool = False,
+    **options,
 ) -> Iterator[str]:
     """Exactly n names, CHUNK at a time, lazily: memory stays bounded whatever n is. Names in `exclude` are drawn
     again, and with unique=True so is a name already given. A request the model can't meet (it only makes so many

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from makemore.config import ConfigError
-from makemore.ensemble import mean_of_distributions
+from makemore.inference.ensemble import mean_of_distributions
 from makemore.models.base import LanguageModel, lm_loss
 from makemore.models.dropout import Dropout
 

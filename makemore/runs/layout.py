@@ -3,12 +3,12 @@
     outputs/2026-11-28/10-00-00/          (or multirun/DATE/TIME/N for a -m sweep)
         .hydra/                           the resolved config (Hydra); .hydra/resume-DATE_TIME/ per resumed session
         events.out.tfevents.*             TensorBoard
-        NNNNN/embedding/, projector_config.pbtxt   the projector's tables, step order (makemore/projector.py)
+        NNNNN/embedding/, projector_config.pbtxt   the projector's tables, step order (makemore/board/projector.py)
         checkpoints/best.pt               the lowest validation loss so far: what sample.py reads
         checkpoints/last.pt               the latest evaluation, interruption or the end: what train.resume reads
         metrics.json                      the final model's losses
         train.log                         the log lines of every session (Hydra's job log)
-        failed.json                       a -m sweep's run that failed: the reason (makemore/sweep.py)
+        failed.json                       a -m sweep's run that failed: the reason (makemore/runs/listing.py)
         .lock                             held (flock) by the live run that owns the directory, with its PID
 
 An automatic run directory is claimed with mkdir, so two runs started in the same second get

@@ -1,9 +1,9 @@
 """Where a run computes, said once: the device a name means, how many CPU threads to use, and what differs per device.
 
-    device = resolve_device("auto", key="train.device")   # cuda:0 if there is a GPU, else Apple's mps, else cpu
-    threads = choose_threads(cfg.train.threads, params=151_395, rows_per_step=128)
-    state = device_rng_state(device)                       # the device's own random numbers (dropout), for a checkpoint
-    dtype = accumulator_dtype(device)                      # float64, except where the device has none (mps)
+device = resolve_device("auto", key="train.device")   # cuda:0 if there is a GPU, else Apple's mps, else cpu
+threads = choose_threads(cfg.train.threads, params=151_395, rows_per_step=128)
+state = device_rng_state(device)                       # the device's own random numbers (dropout), for a checkpoint
+dtype = accumulator_dtype(device)                      # float64, except where the device has none (mps)
 """
 
 import os

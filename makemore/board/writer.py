@@ -6,8 +6,9 @@
     board.final(config_dict, metrics)     # once, with the final losses (HPARAMS)
     board.close()
 
-Tags: loss/train, loss/val, lr, metrics/*_loss, quality/* (makemore/quality.py, from train.quality_samples names),
-and with train.diagnostics those of makemore/diagnostics.py.
+Tags: loss/train, loss/val, lr, metrics/*_loss, quality/*
+(makemore/inference/quality.py, from train.quality_samples names),
+and with train.diagnostics those of makemore/board/diagnostics.py.
 Under torchrun only rank 0 writes; the other ranks hold a Board that writes nothing.
 """
 
@@ -17,14 +18,15 @@ from pathlib import Path
 from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
+from makemore.board.diagnostics import Diagnostics, write_hparams
+from makemore.board.projector import Projector
+from makemore.compute.distributed import Dist
 from makemore.config import Config
-from makemore.data import Vocab, Words
-from makemore.diagnostics import Diagnostics, write_hparams
-from makemore.distributed import Dist
-from makemore.examples import Examples
-from makemore.projector import Projector
-from makemore.quality import QualityProbe
-from makemore.rundir import RunDir
+from makemore.data.examples import Examples
+from makemore.data.vocab import Vocab
+from makemore.data.words import Words
+from makemore.inference.quality import QualityProbe
+from makemore.runs.layout import RunDir
 
 
 class Silent:

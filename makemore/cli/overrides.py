@@ -5,64 +5,14 @@ Only the entry points (train.py, sample.py) and this module know about Hydra; th
 
 import dataclasses
 import difflib
-import os
-import sys
-import time
 from pathlib import Path
 
 from hydra._internal.utils import get_args_parser
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from makemore.checkpoint import CheckpointError
+from makemore.cli.errors import fail
 from makemore.config import ConfigError
-from makemore.data import DataError
-from makemore.rundir import RunDirBusy, RunNotFound, hold
-from makemore.sampling import SamplingError
-from makemore.stops import TrainingDiverged
-from makemore.sweep import collect_failures, collect_runs, format_failures, format_table, write_summary
-
-# errors a person can act on: printed as one line, no traceback
-USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
-
-
-ROOT = Path(__file__).resolve().parents[1]  # where train.py and the bundled data/ live
-
-
-def resolve_data_path(path: str) -> str:
-    """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
-    p = Path(path)
-    if p.is_absolute() or p.exists() or not (ROOT / p).exists():
-        return path
-    return str(ROOT / p)
-
-
-RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an error rank 0 reports too
-
-
-def fail(message: str, code: int = 2, prefix: str = "error: "):
-    """Exit with one line on stderr; prefix="" for what the user asked for (Ctrl-C), which is no error."""
-    rank = os.environ.get("RANK", "0")
-    if rank == "0":  # under torchrun, rank 0 speaks for all
-        print(f"{prefix}{message}", file=sys.stderr)
-    else:
-        # torchrun stops every rank as soon as one exits: give rank 0 the moment it needs to say why. A rank still
-        # here after it met what rank 0 did not (its own disk, its own memory) and says so itself
-        time.sleep(RANK_0_GRACE)
-        print(f"{prefix}(rank {rank}) {message}", file=sys.stderr)
-    sys.exit(code)
-
-
-def closed_pipe_is_quiet(main) -> None:
-    """main(), except that a reader who stopped reading is no error: `python train.py --help | head` (Hydra prints
-    the help) or `python evaluate.py format=json | head -3` ends quietly with exit 0, as sample.py's names do,
-    instead of a BrokenPipeError traceback."""
-    try:
-        main()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail
-        sys.exit(0)
 
 
 def unknown_keys(cfg: DictConfig, schema: type, prefix: str = "") -> list[tuple[str, list[str]]]:
@@ -164,39 +114,3 @@ def to_dataclass(cfg: DictConfig):
         if isinstance(cause, ConfigError):
             raise cause from None
         raise
-
-
-class RunLock(Callback):
-    """Hydra callback: a single run takes its run directory (rundir.hold) before Hydra writes .hydra/ or train.log
-    into it, so a second process given the same directory is refused before it touches the first run's files."""
-
-    def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        if os.environ.get("RANK", "0") != "0":  # under torchrun the ranks share rank 0's directory
-            return
-        try:
-            hold(config.hydra.run.dir)
-        except RunDirBusy as e:
-            fail(str(e))
-
-
-class SweepReport(Callback):
-    """Hydra callback: at the end of a -m sweep, rank its runs by val loss and write sweep_summary.json."""
-
-    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        rows, failed = collect_runs(sweep_dir), collect_failures(sweep_dir)
-        if not rows and not failed:
-            return
-        summary = write_summary(sweep_dir, rows, failed)
-        if failed:
-            total = len(rows) + len(failed)
-            print(f"\n{len(failed)} of {total} runs failed:\n{format_failures(failed)}", file=sys.stderr)
-        if not rows:
-            fail(f"every run of the sweep failed (reasons in {summary})")
-        best = rows[0]
-        print(
-            f"\n{len(rows)} runs in {sweep_dir}, best first:\n{format_table(rows)}\n"
-            f"best: val {best['val_loss']:.4f} in {best['run_dir']} "
-            f"(config: {Path(best['run_dir']) / '.hydra' / 'config.yaml'}); all runs: {summary}",
-            file=sys.stderr,
-        )

@@ -19,7 +19,7 @@ and, so that train.resume can go on exactly where the run stopped (makemore/resu
     best_step      the step of best_val_loss, so that train.patience counts on (not in RESUME_KEYS: a checkpoint
                    written before it resumes with the count starting again)
 Sampling needs only KEYS; resuming needs RESUME_KEYS too; LATER_KEYS are written but not required.
-CheckpointWriter writes a run's best.pt and last.pt.
+makemore/training/checkpoints.py writes a run's best.pt and last.pt.
 """
 
 import dataclasses
@@ -36,11 +36,13 @@ import torch
 from torch import nn
 
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig, OptimConfig, TrainConfig
-from makemore.data import Vocab, Words
+from makemore.data.vocab import Vocab
+from makemore.data.words import Words
 from makemore.models import MODELS, build_model
 from makemore.models.recurrent import Recurrent
-from makemore.rundir import RunDir
-from makemore.stops import diverged
+from makemore.runs.layout import RunDir
+from makemore.training.stops import diverged
+
 
 CHECKPOINT_FORMAT = 1
 KEYS = ("model", "optimizer", "step", "best_val_loss", "config", "vocab", "train_words", "format")
@@ -73,42 +75,6 @@ def save_checkpoint(path: Path, **fields) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-class CheckpointWriter:
-    """Writes one run's checkpoints (rundir.BEST, rundir.LAST) and remembers which step each holds.
-
-    It never writes non-finite weights over good ones. Under torchrun every rank keeps the
-    bookkeeping (they must agree on what is kept) and only rank 0 writes.
-    """
-
-    def __init__(self, run: RunDir, model: nn.Module, optimizer, config: dict, vocab: Vocab, train_words: Words | list,
-                 writes: bool = True):  # fmt: skip
-        self.run, self.model, self.optimizer, self.writes = run, model, optimizer, writes
-        words = train_words if isinstance(train_words, Words) else Words.of(train_words)
-        self.fixed = {"config": config, "vocab": list(vocab.itos), "train_words": words.text}
-        self.kept: dict[Path, int] = {}  # the checkpoints written so far -> the step each holds
-
-    def holds(self, name: str, step: int) -> bool:
-        return self.kept.get(self.run.checkpoints / name) == step
-
-    def save(self, name: str, step: int, **progress) -> Path:
-        """`progress`: best_val_loss, best_step, rng, loss_window, train_seconds (RESUME_KEYS and the rest)."""
-        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
-            raise diverged("a weight", math.nan, step, self.kept)
-        path = self.run.checkpoints / name
-        if self.writes:
-            model, optimizer = self.model.state_dict(), self.optimizer.state_dict()
-            try:
-                save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
-            except OSError as e:  # a full disk, a quota, a file-size limit, a read-only or failing disk
-                kept = ", ".join(f"{p} (step {s})" for p, s in self.kept.items() if p != path or p.is_file())
-                raise CheckpointError(
-                    f"{path}: {(e.strerror or str(e)).lower()} while saving step {step}; "
-                    + (f"the last good checkpoints are kept: {kept}" if kept else "no checkpoint was written")
-                ) from None
-        self.kept[path] = step
-        return path
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:

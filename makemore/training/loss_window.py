@@ -1,17 +1,17 @@
 """The minibatch losses between two loss/train points: their mean is the point, their finiteness the NaN guard.
 
-    window = LossWindow(size=50, device=device)
-    window.add(loss)                  # every step: the loss tensor kept as it is, no kernel and no host sync
-    window.check(step, kept)          # at log points and saves: raises TrainingDiverged at the first bad step
-    point = window.mean_and_clear()   # at log points
+window = LossWindow(size=50, device=device)
+window.add(loss)                  # every step: the loss tensor kept as it is, no kernel and no host sync
+window.check(step, kept)          # at log points and saves: raises TrainingDiverged at the first bad step
+point = window.mean_and_clear()   # at log points
 """
 
 from pathlib import Path
 
 import torch
 
-from makemore.distributed import SINGLE, Dist, all_sum
-from makemore.stops import diverged
+from makemore.compute.distributed import SINGLE, Dist, all_sum
+from makemore.training.stops import diverged
 
 
 class LossWindow:

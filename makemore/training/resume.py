@@ -1,7 +1,7 @@
 """Stopping a run without losing it, and going on with it exactly: `python train.py ... train.resume=RUN_DIR`
 (or train.resume=latest: the newest unfinished run under outputs/ or multirun/).
 
-Ctrl-C or SIGTERM (makemore/stops.py) lets the step finish, saves last.pt and raises TrainingInterrupted.
+Ctrl-C or SIGTERM (makemore/training/stops.py) lets the step finish, saves last.pt and raises TrainingInterrupted.
 
 Besides weights, optimizer state and step, every checkpoint holds the rest of what the next
 step depends on (checkpoint.RESUME_KEYS):
@@ -23,13 +23,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from makemore.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
+from makemore.compute.device import device_rng_state, device_type_of, set_device_rng_state
 from makemore.config import ConfigError, flat_keys
-from makemore.data import Corpus, Vocab, Words
-from makemore.device import device_rng_state, device_type_of, set_device_rng_state
-from makemore.examples import RandomBatches
-from makemore.loss_window import LossWindow
-from makemore.rundir import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
+from makemore.data.examples import RandomBatches
+from makemore.data.split import Corpus
+from makemore.data.vocab import Vocab
+from makemore.data.words import Words
+from makemore.runs.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
+from makemore.runs.layout import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
+from makemore.training.loss_window import LossWindow
 
 LATEST = "latest"  # train.resume=latest: the newest unfinished run
 

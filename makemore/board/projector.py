@@ -19,7 +19,7 @@ from tensorboard.plugins.projector.projector_config_pb2 import EmbeddingInfo, Pr
 
 TAG = "embedding"  # the tables' name in the Projector: embedding:01000
 MIN_DIGITS = 5  # the step folders' least width (00100/)
-HEADER = ["token", "kind"]  # metadata.tsv's columns (makemore.diagnostics.token_labels)
+HEADER = ["token", "kind"]  # metadata.tsv's columns (makemore.board.diagnostics.token_labels)
 
 
 def step_of(entry: EmbeddingInfo) -> int:

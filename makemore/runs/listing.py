@@ -1,0 +1,122 @@
+"""Runs as rows of a table: every run under outputs/ and multirun/ (runs.py), or one -m sweep's runs (its report).
+
+    rows = list_runs([Path("outputs"), Path("multirun")])
+    print(format_runs(sort_runs(rows, "val_loss")))
+    print(format_table(collect_runs(Path("multirun/2026-11-28/10-00-00"))))   # a sweep, best first
+
+A run is a directory with .hydra/overrides.yaml (the keys its command line set: its differences from the
+defaults); its losses come from metrics.json, which only a finished run has. A run of a sweep that is refused or
+diverges doesn't end the sweep: train.py records why in the run's failed.json (record_failure) and
+collect_failures finds them for the report.
+"""
+
+import json
+from pathlib import Path
+
+SORT_KEYS = ("val_loss", "train_loss", "test_loss", "steps", "params", "run")  # run: by directory (time)
+SUMMARY = "sweep_summary.json"
+FAILED = "failed.json"  # in a failed run's directory: {"reason": the one-line error}
+
+
+def read_overrides(run_dir: Path) -> list[str]:
+    """The keys the run's command line set, as "key=value" strings ([] without .hydra/overrides.yaml)."""
+    path = Path(run_dir) / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return []
+    # a YAML list of "key=value" strings, one "- " line each
+    return [line[2:].strip() for line in path.read_text().splitlines() if line.startswith("- ")]
+
+
+def read_metrics(run_dir: Path) -> dict | None:
+    """metrics.json as a dict; None for a run without one (unfinished) or with one that can't be read (a process
+    killed while writing it): one bad run never hides the others."""
+    try:
+        metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return metrics if isinstance(metrics, dict) else None
+
+
+def list_runs(roots: list[Path]) -> list[dict]:
+    """One row per run directory below roots: run, overrides, and metrics.json's losses (None: unfinished)."""
+    rows = []
+    for root in roots:
+        for hydra_dir in sorted(Path(root).glob("**/.hydra")):
+            run_dir = hydra_dir.parent
+            if not (hydra_dir / "overrides.yaml").is_file() or run_dir.parent.name == ".hydra":
+                continue
+            found = read_metrics(run_dir) or {}
+            row = {"run": str(run_dir), "overrides": read_overrides(run_dir)}
+            rows.append(row | {key: found.get(key) for key in SORT_KEYS if key != "run"})
+    return rows
+
+
+def sort_runs(rows: list[dict], key: str) -> list[dict]:
+    """Lowest first; unfinished runs (no value) last."""
+    return sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0, r["run"]))
+
+
+def record_failure(run_dir: Path, reason: str) -> Path:
+    path = Path(run_dir) / FAILED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"reason": reason}, indent=2) + "\n")
+    return path
+
+
+def collect_failures(sweep_dir: Path) -> list[dict]:
+    """One row per failed run of the sweep (a subdirectory with failed.json), in run order."""
+    rows = []
+    for path in sorted(Path(sweep_dir).glob(f"*/{FAILED}"), key=lambda p: (len(p.parent.name), p.parent.name)):
+        reason = json.loads(path.read_text())["reason"]
+        rows.append({"run_dir": str(path.parent), "overrides": read_overrides(path.parent), "failed": reason})
+    return rows
+
+
+def collect_runs(sweep_dir: Path) -> list[dict]:
+    """One row per finished run (a subdirectory with a readable metrics.json), lowest val_loss first."""
+    rows = []
+    for metrics_path in sorted(Path(sweep_dir).glob("*/metrics.json")):
+        run_dir = metrics_path.parent
+        if (metrics := read_metrics(run_dir)) is not None:
+            rows.append({"run_dir": str(run_dir), "overrides": read_overrides(run_dir), **metrics})
+    return sorted(rows, key=lambda r: r["val_loss"])
+
+
+# (header, width, the row's key, format): the columns each table shows; a missing value shows as -
+LOSS = "8.4f"
+RUNS_COLUMNS = (("val", 8, "val_loss", LOSS), ("train", 8, "train_loss", LOSS), ("steps", 7, "steps", "7d"),
+                ("params", 8, "params", "8d"))  # fmt: skip
+SWEEP_COLUMNS = (("val", 8, "val_loss", LOSS), ("train", 8, "train_loss", LOSS), ("test", 8, "test_loss", LOSS),
+                 ("params", 8, "params", "8d"))  # fmt: skip
+
+
+def table(rows: list[dict], columns: tuple, run_header: str, run_of, overrides_of) -> str:
+    """The one layout of both tables: the number columns, then the run, then its overrides."""
+    lines = [" ".join(f"{header:>{width}}" for header, width, _, _ in columns) + f"  {run_header}"]
+    for r in rows:
+        cells = [f"{r[key]:{fmt}}" if r.get(key) is not None else f"{'-':>{width}}" for _, width, key, fmt in columns]
+        lines.append(" ".join(cells) + f"  {run_of(r)}  {overrides_of(r)}")
+    return "\n".join(lines)
+
+
+def format_runs(rows: list[dict]) -> str:
+    """runs.py's table: every run with its whole directory, unfinished ones with - for their losses."""
+    return table(rows, RUNS_COLUMNS, "run  overrides (differences from the defaults)", lambda r: r["run"],
+                 lambda r: " ".join(r["overrides"]) or "(defaults)")  # fmt: skip
+
+
+def format_table(rows: list[dict]) -> str:
+    """A sweep's report: its finished runs by their number in the sweep."""
+    return table(rows, SWEEP_COLUMNS, "run  overrides", lambda r: f"{Path(r['run_dir']).name:>3}",
+                 lambda r: " ".join(r["overrides"]))  # fmt: skip
+
+
+def format_failures(rows: list[dict]) -> str:
+    return "\n".join(f"  {Path(r['run_dir']).name:>3}  {' '.join(r['overrides'])}: {r['failed']}" for r in rows)
+
+
+def write_summary(sweep_dir: Path, rows: list[dict], failed: list[dict] = ()) -> Path:
+    """The finished runs, best first, then the failed ones (with "failed": the reason, and no losses)."""
+    path = Path(sweep_dir) / SUMMARY
+    path.write_text(json.dumps([*rows, *failed], indent=2) + "\n")
+    return path

@@ -3,11 +3,11 @@
 Only the entry points (train.py, sample.py) and this module know about Hydra; the rest of the package takes dataclasses.
 """
 
+import argparse
 import dataclasses
 import difflib
 from pathlib import Path
 
-from hydra._internal.utils import get_args_parser
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
@@ -75,9 +75,9 @@ def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, .
     """Before Hydra composes anything: one line for the first command-line key (with `+` or without) that neither
     the dataclass nor a config group declares. Hydra's own message for `train.maxsteps=10` runs to six lines."""
     try:
-        args = get_args_parser().parse_known_args(argv)[0]
+        args = hydra_command_line().parse_known_args(argv)[0]
         overrides = OverridesParser.create().parse_overrides(args.overrides)
-    except Exception:  # not an override Hydra can parse: Hydra says what is wrong with it
+    except Exception:  # not a command line or an override Hydra can parse: Hydra says what is wrong with it
         return
     refuse_two_modes(args)
     keys = schema_keys(schema)
@@ -90,6 +90,22 @@ def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, .
 
 
 HYDRA_MODES = ("--run", "--multirun", "--cfg", "--info", "--shell-completion")
+
+
+def hydra_command_line() -> argparse.ArgumentParser:
+    """The command line as @hydra.main reads it (Hydra 1.3's flags), so that the overrides and modes can be checked
+    before Hydra runs: written out here because Hydra's own parser is not public API. A flag Hydra adds later is
+    left among the unknown arguments, and Hydra itself still reads the command."""
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    for flag in ("--help/-h", "--hydra-help", "--version", "--resolve", "--run/-r", "--multirun/-m",
+                 "--shell-completion/-sc"):  # fmt: skip
+        parser.add_argument(*flag.split("/"), action="store_true")
+    for flag in ("--package/-p", "--config-path/-cp", "--config-name/-cn", "--config-dir/-cd", "--experimental-rerun"):
+        parser.add_argument(*flag.split("/"))
+    parser.add_argument("--cfg", "-c", choices=["job", "hydra", "all"])
+    parser.add_argument("--info", "-i", nargs="?", const="all")
+    parser.add_argument("overrides", nargs="*")
+    return parser
 
 
 def refuse_two_modes(args) -> None:

@@ -7,6 +7,8 @@ dtype = accumulator_dtype(device)                      # float64, except where t
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -89,3 +91,15 @@ def device_type_of(rng: dict) -> str:
 def accumulator_dtype(device: torch.device) -> torch.dtype:
     """What sums of many losses accumulate in: float64, except on mps, which has no float64."""
     return torch.float32 if device.type == "mps" else torch.float64
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """torch's CPU thread count set to `threads` inside, and back to what it was after: a notebook's kernel, or a
+    test process, keeps its own."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

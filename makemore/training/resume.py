@@ -110,6 +110,7 @@ def restore(ckpt: dict, path: Path, cfg_dict: dict, corpus: Corpus, run: RunDir,
     for stale in run.checkpoints.glob(".*.tmp"):  # left by a process killed while saving
         stale.unlink()
     best_step = ckpt.get("best_step", ckpt["step"])  # written before best_step existed: patience counts from here
+    log.info(f"resuming {path} at step {ckpt['step']} of {cfg_dict['train']['max_steps']}")
     return Progress(ckpt["step"], ckpt["best_val_loss"], best_step, ckpt["train_seconds"])
 
 

@@ -20,10 +20,10 @@ import sys
 
 import hydra
 import torch
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, resolve_data_path
+from makemore.cli.configs import register_configs, resolve_data_path
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
@@ -33,8 +33,6 @@ from makemore.data.words import DataError, load_words
 from makemore.inference.evaluation import evaluate
 from makemore.inference.loading import load_trained
 from makemore.inference.scoring import loss_by_position, score_words, unknown_characters
-
-ConfigStore.instance().store(name="evaluate_config", node=EvaluateConfig)
 
 
 def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[list[str], str]:
@@ -123,5 +121,6 @@ def main(dict_cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    register_configs()
     refuse_unknown_overrides(sys.argv[1:], EvaluateConfig)  # evaluate.py takes no config groups
     closed_pipe_is_quiet(main)

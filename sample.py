@@ -15,9 +15,9 @@ from collections.abc import Iterable
 
 import hydra
 import torch
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
+from makemore.cli.configs import register_configs
 from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device
@@ -27,8 +27,6 @@ from makemore.inference.decoding import greedy, likeliest
 from makemore.inference.loading import load_trained
 from makemore.inference.quality import Reference, quality
 from makemore.inference.sampling import SamplingError, check_options, generate
-
-ConfigStore.instance().store(name="sample_config", node=SampleConfig)
 
 
 def check_stdout_can_show(vocab: Vocab) -> None:
@@ -97,5 +95,6 @@ def decoded(cfg: SampleConfig, model, vocab: Vocab, train_words: set[str], devic
 
 
 if __name__ == "__main__":
+    register_configs()
     refuse_unknown_overrides(sys.argv[1:], SampleConfig)  # sample.py takes no config groups
     closed_pipe_is_quiet(main)

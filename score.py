@@ -16,9 +16,9 @@ import os
 import sys
 
 import hydra
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig
 
+from makemore.cli.configs import register_configs
 from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device
@@ -26,8 +26,6 @@ from makemore.config import ScoreConfig
 from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
 from makemore.inference.loading import load_trained
 from makemore.inference.scoring import score_words, unknown_characters
-
-ConfigStore.instance().store(name="score_config", node=ScoreConfig)
 
 COLUMNS = ("word", "log_likelihood", "nll_per_char", "perplexity", "chars")
 
@@ -107,5 +105,6 @@ def main(dict_cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    register_configs()
     refuse_unknown_overrides(sys.argv[1:], ScoreConfig)  # score.py takes no config groups
     closed_pipe_is_quiet(main)

@@ -24,12 +24,12 @@ from datetime import datetime
 from pathlib import Path
 
 import hydra
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, resolve_data_path
+from makemore.cli.configs import register_configs, resolve_data_path
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
 from makemore.cli.overrides import config_groups, refuse_unknown_overrides, to_dataclass
 from makemore.compute import distributed
 from makemore.config import Config
@@ -41,11 +41,8 @@ from makemore.training.trainer import train
 
 log = logging.getLogger(__name__)
 
-ConfigStore.instance().store(name="base_config", node=Config)
 # configs/config.yaml: a resumed run's directory is the run it resumes, its session's .hydra/ a subfolder
 STARTED = datetime.now()  # names the run directory; under torchrun replaced by rank 0's (see torchrun_overrides)
-if not OmegaConf.has_resolver("run_clock"):
-    OmegaConf.register_new_resolver("run_clock", lambda pattern: STARTED.strftime(pattern))
 
 
 def resumed_run_dir(resume: str | None) -> Path | None:
@@ -57,15 +54,17 @@ def resumed_run_dir(resume: str | None) -> Path | None:
         return None
 
 
-if not OmegaConf.has_resolver("resume_dir"):
+def register_resolvers() -> None:
+    """The resolvers configs/config.yaml's hydra.run.dir and hydra.sweep.dir use (made once; again is harmless)."""
+    if OmegaConf.has_resolver("run_clock"):
+        return
+    OmegaConf.register_new_resolver("run_clock", lambda pattern: STARTED.strftime(pattern))
     OmegaConf.register_new_resolver(
         "resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or new_run_dir(fresh))
     )
     OmegaConf.register_new_resolver(
         "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if resumed_run_dir(resume) else ".hydra"
     )
-
-if not OmegaConf.has_resolver("new_sweep_dir"):
     # a -m sweep's directory, claimed once (cached: Hydra resolves it again, and hands the cache to its launchers'
     # processes with the config, as it does for the ${now:...} inside it)
     OmegaConf.register_new_resolver("new_sweep_dir", claim_dir, use_cache=True)
@@ -171,6 +170,8 @@ def torchrun_overrides(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
+    register_configs()
+    register_resolvers()
     refuse_unknown_overrides(sys.argv[1:], Config, config_groups(Path(__file__).resolve().parent / "configs"))
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:

@@ -8,20 +8,14 @@ import time
 from pathlib import Path
 
 import torch
-from hydra import compose as hydra_compose
-from hydra import initialize_config_dir
-from omegaconf import OmegaConf
 
-import train  # noqa: F401  (registers base_config with Hydra's ConfigStore)
+from makemore.cli.configs import compose_config
 from makemore.config import Config
-
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
 def compose(overrides: list[str]) -> Config:
     """The config `python train.py OVERRIDES...` would run."""
-    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
-        return OmegaConf.to_object(hydra_compose(config_name="config", overrides=list(overrides)))
+    return compose_config(overrides)
 
 
 def machine(threads: int | None = None) -> str:

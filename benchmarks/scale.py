@@ -67,27 +67,35 @@ def child(args: argparse.Namespace) -> None:
     from omegaconf import OmegaConf
     from torch.utils.flop_counter import FlopCounterMode
 
-    import train  # noqa: F401  (registers base_config)
-    from makemore.training import trainer as trainer_module
+    try:  # the stage subpackages
+        from makemore.cli.configs import register_configs
+        from makemore.data.examples import RandomBatches
+        from makemore.training import trainer as trainer_module
+
+        register_configs()
+    except ImportError:  # a tree from before them (a --baseline-ref): importing train.py registers the config
+        import train  # noqa: F401
+        from makemore import trainer as trainer_module
+        from makemore.examples import RandomBatches
 
     overrides = [f"data.path={args.words}", f"train.max_steps={args.steps}", f"train.threads={args.threads}"]
     with initialize_config_dir(config_dir=str(Path(args.tree) / "configs"), version_base="1.3"):
         cfg = OmegaConf.to_object(compose(config_name="config", overrides=overrides))
-    times = []  # the start of every training step
-    step = trainer_module.Trainer.train_step
+    times = []  # the start of every training step: its minibatch is drawn first, in every version of the loop
+    draw = RandomBatches.next
 
-    def timed_step(self, *a):
+    def timed_draw(self, *a):
         times.append(time.time())
-        return step(self, *a)
+        return draw(self, *a)
 
-    trainer_module.Trainer.train_step = timed_step
+    RandomBatches.next = timed_draw
     trainer = trainer_module.prepare(cfg, Path(args.run_dir))
     finish = trainer.finish
     final = {}
 
-    def timed_finish():
+    def timed_finish(*a):
         start = time.perf_counter()
-        out = finish()
+        out = finish(*a)
         final["seconds"] = time.perf_counter() - start
         return out
 

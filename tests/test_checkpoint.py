@@ -5,7 +5,7 @@ import sys
 import pytest
 import torch
 
-from conftest import ROOT, TINY, compose_config, write_tiny_words
+from helpers import ROOT, TINY, compose_config, write_tiny_words
 from makemore.inference.sampling import generate
 from makemore.runs.checkpoint import (
     CHECKPOINT_FORMAT,
@@ -20,22 +20,14 @@ from makemore.runs.layout import BEST, LAST, find_checkpoint
 from makemore.training.trainer import prepare, train
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory):
-    """One tiny run, read (never written) by the tests below."""
-    folder = tmp_path_factory.mktemp("trained")
-    train(compose_config([f"data.path={write_tiny_words(folder)}", *TINY]), folder / "run", progress=False)
-    return folder / "run"
-
-
-def test_checkpoint_is_a_plain_self_describing_dict(trained_run, tiny_cfg):
-    ckpt = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
+def test_checkpoint_is_a_plain_self_describing_dict(tiny_run, tiny_cfg):
+    ckpt = torch.load(tiny_run / "checkpoints" / "last.pt", weights_only=True)
     assert set(ckpt) == set(KEYS + RESUME_KEYS + LATER_KEYS)
     assert set(ckpt["rng"]) == {"torch", "cuda", "mps", "batches"} and ckpt["rng"]["cuda"] is ckpt["rng"]["mps"] is None
     assert ckpt["format"] == CHECKPOINT_FORMAT and ckpt["step"] == tiny_cfg.train.max_steps
     assert type(ckpt["config"]) is dict and ckpt["config"]["model"]["n_hidden"] == 32
     assert ckpt["vocab"][0] == "." and ckpt["vocab"][1:] == sorted(ckpt["vocab"][1:])
-    best = load_checkpoint(trained_run / "checkpoints" / "best.pt")
+    best = load_checkpoint(tiny_run / "checkpoints" / "best.pt")
     assert best["best_val_loss"] == min(best["best_val_loss"], ckpt["best_val_loss"])
 
 
@@ -55,8 +47,8 @@ def test_the_checkpoint_rebuilds_the_live_model(tiny_cfg, words_file, tmp_path, 
         assert torch.equal(model(idx)[0], live(idx)[0])
 
 
-def test_no_temporary_files_left_behind(trained_run):
-    assert sorted(p.name for p in (trained_run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]
+def test_no_temporary_files_left_behind(tiny_run):
+    assert sorted(p.name for p in (tiny_run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]
 
 
 class Boom:
@@ -129,18 +121,18 @@ def test_foreign_checkpoints_get_a_clear_message(tmp_path, obj, message):
         load_checkpoint(path)
 
 
-def test_truncated_checkpoint(trained_run, tmp_path):
-    data = (trained_run / "checkpoints" / "last.pt").read_bytes()
+def test_truncated_checkpoint(tiny_run, tmp_path):
+    data = (tiny_run / "checkpoints" / "last.pt").read_bytes()
     path = tmp_path / "cut.pt"
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError, match="truncated or corrupt"):
         load_checkpoint(path)
 
 
-def test_a_checkpoint_from_before_the_zoo_still_samples(trained_run, tmp_path):
+def test_a_checkpoint_from_before_the_zoo_still_samples(tiny_run, tmp_path):
     """The config of the single-file-models version: no model.n_head, no time budget, patience or init_from keys,
     an int data.block_size, and no best_step: sample.py rebuilds the model from it all the same."""
-    ckpt = torch.load(trained_run / "checkpoints" / "best.pt", weights_only=True)
+    ckpt = torch.load(tiny_run / "checkpoints" / "best.pt", weights_only=True)
     for group, key in [("model", "n_head"), ("optim", "schedule_over"), ("train", "max_time"),
                        ("train", "patience"), ("train", "init_from")]:  # fmt: skip
         del ckpt["config"][group][key]

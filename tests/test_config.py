@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import compose_config
+from helpers import compose_config
 from makemore.config import ConfigError
 
 

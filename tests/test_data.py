@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT, SHARED_NAMES, compose_config
+from helpers import ROOT, SHARED_NAMES, compose_config
 from makemore.data.examples import build_contexts
 from makemore.data.split import load_corpus, split_words
 from makemore.data.vocab import Vocab

@@ -6,7 +6,7 @@ No GPU of either kind is needed: the availability checks are monkeypatched.
 import pytest
 import torch
 
-from conftest import compose_config
+from helpers import compose_config
 from makemore.compute import device
 from makemore.compute.device import accumulator_dtype, device_type_of, resolve_device
 from makemore.config import ConfigError

@@ -5,7 +5,7 @@ import json
 
 import torch
 
-from conftest import compose_config, events, hparams_of
+from helpers import compose_config, events, hparams_of
 from makemore.board.diagnostics import flatten, project_2d, token_labels
 from makemore.data.vocab import Vocab
 from makemore.training.trainer import train

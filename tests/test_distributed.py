@@ -11,7 +11,7 @@ from subprocess import PIPE
 import pytest
 import torch
 
-from conftest import ROOT, TINY, compose_config, events, run_script
+from helpers import ROOT, TINY, compose_config, events, run_script
 from makemore.cli.errors import RANK_0_GRACE
 from makemore.compute.distributed import Dist, share
 from makemore.training.trainer import train

@@ -5,9 +5,8 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from test_scoring import family
-from test_zoo import batch, build
 
+from helpers import batch, build, family
 from makemore.config import ConfigError
 from makemore.data.vocab import Vocab
 from makemore.inference.dropout_mean import DropoutMean

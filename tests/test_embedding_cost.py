@@ -3,7 +3,7 @@
 import csv
 import importlib.util
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def load_benchmark():

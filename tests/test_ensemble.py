@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import TINY, compose_config, run_script, write_tiny_words
+from helpers import TINY, compose_config, run_script, write_tiny_words
 from makemore.data.examples import Examples
 from makemore.data.split import load_corpus
 from makemore.inference.ensemble import Ensemble

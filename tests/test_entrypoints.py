@@ -11,7 +11,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import CONFIGS, ROOT, TINY, compose_config, events, hparams_of, run_script, write_tiny_words
+from helpers import CONFIGS, ROOT, TINY, compose_config, events, hparams_of, run_script
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
 from makemore.training.trainer import train
@@ -142,14 +142,6 @@ def test_bad_values_are_errors_the_entry_points_print_in_one_line(tmp_path, args
         train(cfg, tmp_path / "run", progress=False)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "run" / "checkpoints").exists()
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("tiny_run")
-    words = write_tiny_words(tmp)
-    train(compose_config([f"data.path={words}", *TINY]), tmp / "run", progress=False)
-    return tmp / "run"
 
 
 def test_sample_bad_arguments_get_one_line_and_no_names(tiny_run, tmp_path):

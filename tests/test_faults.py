@@ -22,7 +22,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
-from conftest import CONFIGS, ROOT, TINY, compose_config, run_script, write_tiny_words
+from helpers import CONFIGS, ROOT, TINY, compose_config, run_script
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
 from makemore.config import ConfigError
@@ -247,14 +247,6 @@ def test_the_address_space_limit_counts(tmp_path, words_file):
     proc = subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True,
                           preexec_fn=limited(4 * 2**30), timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("tiny_run")
-    run_dir = folder / "run"
-    train(compose_config([f"data.path={write_tiny_words(folder)}", *TINY]), run_dir, progress=False)
-    return run_dir
 
 
 def test_sampling_memory_is_bounded_whatever_max_len(tiny_run):

@@ -6,21 +6,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import TINY, compose_config, run_script, write_tiny_words
+from helpers import TINY, compose_config, run_script
 from makemore.config import ConfigError
 from makemore.models import build_model
 from makemore.runs.checkpoint import load_checkpoint
 from makemore.training import trainer
-from makemore.training.trainer import train
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    """A tiny run on 200 names: its run directory and best.pt."""
-    folder = tmp_path_factory.mktemp("source")
-    words = write_tiny_words(folder)
-    train(compose_config([f"data.path={words}", *TINY]), folder / "run", progress=False)
-    return folder / "run", load_checkpoint(folder / "run" / "checkpoints" / "best.pt")
+def source(tiny_run):
+    """The shared tiny run on 200 names: its run directory and best.pt."""
+    return tiny_run, load_checkpoint(tiny_run / "checkpoints" / "best.pt")
 
 
 def new_words(tmp_path, source_ckpt) -> tuple:

@@ -44,20 +44,6 @@ def test_scaled_init_starts_near_uniform():
     assert abs(loss.item() - math.log(27)) < 0.05  # not "confidently wrong"
 
 
-@pytest.mark.parametrize("norm", ["none", "batchnorm", "layernorm"])
-def test_lookup_and_onehot_models_start_identical_and_compute_the_same(norm):
-    a, b = make("lookup", norm=norm, dropout=0.0), make("onehot", norm=norm, dropout=0.0)
-    assert torch.equal(a.embedding.table, b.embedding.table)
-    for (na, pa), (nb, pb) in zip(a.hidden.named_parameters(), b.hidden.named_parameters()):
-        assert na == nb and torch.equal(pa, pb)
-    idx, y = torch.randint(0, 27, (64, 3)), torch.randint(0, 27, (64,))
-    (la, lossa), (lb, lossb) = a(idx, y), b(idx, y)
-    assert torch.allclose(la, lb, atol=1e-6)
-    lossa.backward()
-    lossb.backward()
-    assert torch.allclose(a.embedding.table.grad, b.embedding.proj.weight.grad.t(), atol=1e-7)
-
-
 def test_batchnorm_is_in_eval_mode_for_evaluation():
     model = make(norm="batchnorm", dropout=0.0)
     model.train()
@@ -101,12 +87,6 @@ def test_hierarchical_fuses_neighbours_in_pairs(norm):
     changed = idx.clone()
     changed[:, 0] = (changed[:, 0] + 1) % 27
     assert not torch.allclose(model(changed)[0], logits)
-
-
-def test_hierarchical_lookup_and_onehot_agree():
-    a, b = make_hierarchical("lookup"), make_hierarchical("onehot")
-    idx = torch.randint(0, 27, (16, 8))
-    assert torch.allclose(a(idx)[0], b(idx)[0], atol=1e-6)
 
 
 def test_hierarchical_needs_block_size_a_power_of_two():

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import torch
 
-from conftest import events
+from helpers import events
 from makemore.inference.quality import Reference, bigrams, js_divergence, length_distance, quality
 from makemore.training.trainer import prepare
 

@@ -14,7 +14,7 @@ import evaluate  # noqa: F401  (registers evaluate_config with Hydra's ConfigSto
 import runs
 import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
 import score  # noqa: F401  (registers score_config with Hydra's ConfigStore)
-from conftest import CONFIGS, ROOT
+from helpers import CONFIGS, ROOT
 from makemore.cli.overrides import config_groups, refuse_unknown_keys, refuse_unknown_overrides
 from makemore.config import Config, EvaluateConfig, SampleConfig, ScoreConfig
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from hydra import compose, initialize_config_dir
 
-from conftest import CONFIGS, TINY, run_script
+from helpers import CONFIGS, TINY, run_script
 from makemore.cli.overrides import config_groups, refuse_unknown_overrides, schema_keys, to_dataclass
 from makemore.config import Config, ConfigError, SampleConfig
 

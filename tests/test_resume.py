@@ -16,11 +16,10 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import train as train_py
-from conftest import ROOT, TINY, compose_config, write_tiny_words
+from helpers import ROOT, TINY, compose_config, meddle, write_tiny_words
 from makemore.config import ConfigError
 from makemore.runs.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, model_from_checkpoint
 from makemore.runs.layout import RunNotFound
-from makemore.training import trainer
 from makemore.training.resume import latest_unfinished
 from makemore.training.stops import TrainingDiverged, TrainingInterrupted
 from makemore.training.trainer import train
@@ -46,18 +45,6 @@ def reference(words, tmp_path_factory):
 def curve(run_dir, tag) -> list[tuple[int, float]]:
     """What TensorBoard draws: every (step, value) point, duplicates and all."""
     return [(e.step, e.value) for e in EventAccumulator(str(run_dir)).Reload().Scalars(tag)]
-
-
-def meddle(monkeypatch, signals=None, lrs=None):
-    """While optimizer step s (0-based) is taken: deliver signals[s] to this process, use lrs[s] as its lr."""
-    real, signals, lrs = trainer.lr_at, signals or {}, lrs or {}
-
-    def lr_at(s, *args):
-        if s in signals:
-            os.kill(os.getpid(), signals[s])
-        return lrs.get(s, real(s, *args))
-
-    monkeypatch.setattr(trainer, "lr_at", lr_at)
 
 
 def assert_same(a, b, where=""):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import runs
-from conftest import run_script
+from helpers import run_script
 from makemore.data.split import Corpus, few_words_warning
 from makemore.data.vocab import Vocab
 

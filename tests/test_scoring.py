@@ -7,38 +7,25 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from test_zoo import TINY
 
-from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig
+from helpers import SCORED_VOCAB, SCORED_WORDS, family
 from makemore.data.examples import Examples
-from makemore.data.vocab import Vocab
 from makemore.inference.evaluation import evaluate
 from makemore.inference.scoring import dense_row_ids, loss_by_position, score_words, unknown_characters
-from makemore.models import MODELS, build_model
-
-WORDS = ["emma", "ava", "a", "olivia", "emma", "isabella", "mia", "bo"]
-VOCAB = Vocab.from_words(WORDS)
-
-
-def family(name: str, seed: int = 0):
-    cfg = ModelConfig(name=name, **TINY[name])
-    block = MODELS[name].natural_block_size(cfg, max(map(len, WORDS)))
-    torch.manual_seed(seed)
-    return build_model(Config(data=DataConfig(block_size=block), embedding=EmbeddingConfig("lookup"), model=cfg),
-                       len(VOCAB)).eval()  # fmt: skip
+from makemore.models import MODELS
 
 
 def by_hand(model, word: str) -> list[float]:
     """-log P of each of the word's characters and its end token, one next_logits call per position."""
-    ids = [0, *VOCAB.encode(word), 0]
+    ids = [0, *SCORED_VOCAB.encode(word), 0]
     return [-F.log_softmax(model.next_logits(torch.tensor([ids[:t]])), 1)[0, ids[t]].item() for t in range(1, len(ids))]
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_scores_are_the_sum_of_each_characters_log_probability(name):
     model = family(name)
-    scores = score_words(model, VOCAB, WORDS)
-    for i, word in enumerate(WORDS):
+    scores = score_words(model, SCORED_VOCAB, SCORED_WORDS)
+    for i, word in enumerate(SCORED_WORDS):
         nll = by_hand(model, word)
         assert scores.targets[i] == len(word) + 1
         assert scores.log_likelihood[i].item() == pytest.approx(-sum(nll), abs=1e-5)
@@ -46,12 +33,12 @@ def test_scores_are_the_sum_of_each_characters_log_probability(name):
         assert scores.perplexity[i].item() == pytest.approx(math.exp(sum(nll) / len(nll)), rel=1e-5)
     assert scores.log_likelihood[0] == scores.log_likelihood[4]  # emma twice: evaluated once, the same number
     # the mean over every target is the trainer's loss (summed in another order: 1e-6)
-    examples = Examples.build(WORDS, VOCAB, model.block_size, model.sequence)
+    examples = Examples.build(SCORED_WORDS, SCORED_VOCAB, model.block_size, model.sequence)
     assert scores.target_nll.mean().item() == pytest.approx(evaluate(model, examples), abs=1e-6)
 
 
 def test_positions_count_letters_then_the_end_token():
-    scores = score_words(family("mlp"), VOCAB, ["em", "ema"])
+    scores = score_words(family("mlp"), SCORED_VOCAB, ["em", "ema"])
     assert scores.target_position.tolist() == [0, 1, 2, 0, 1, 2, 3]
     assert scores.is_end.tolist() == [False, False, True, False, False, False, True]
     rows = loss_by_position(scores, last=2)
@@ -72,5 +59,5 @@ def test_dense_row_ids_agree_with_torch_unique():
 
 
 def test_unknown_characters_are_named_once_in_order():
-    assert unknown_characters("zoëë-x", VOCAB) == "zë-x"
-    assert unknown_characters("emma", VOCAB) == ""
+    assert unknown_characters("zoëë-x", SCORED_VOCAB) == "zë-x"
+    assert unknown_characters("emma", SCORED_VOCAB) == ""

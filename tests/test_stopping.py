@@ -5,9 +5,8 @@ import signal
 
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from test_resume import meddle
 
-from conftest import TINY, compose_config
+from helpers import TINY, compose_config, meddle
 from makemore.config import ConfigError, OptimConfig
 from makemore.runs.checkpoint import load_checkpoint
 from makemore.training import trainer

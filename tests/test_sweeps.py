@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TINY, run_script
+from helpers import TINY, run_script
 
 
 def complete_runs(sweep: Path, failed: set[str] = frozenset()) -> list[Path]:

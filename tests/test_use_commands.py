@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 import evaluate
 import sample
 import score
-from conftest import CONFIGS, TINY, compose_config, run_script, write_tiny_words
+from helpers import CONFIGS, TINY, compose_config, run_script, write_tiny_words
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
 from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint

@@ -4,57 +4,27 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from helpers import LONGEST, ZOO, V, batch, build
 from makemore.config import Config, ConfigError, DataConfig, EmbeddingConfig, ModelConfig
 from makemore.data.examples import build_contexts, build_sequences
 from makemore.data.vocab import Vocab
 from makemore.models import MODELS, block_size_for, build_model
 from makemore.models.embedding import build_embedding
 
-V = 7  # vocabulary size of the tiny models
-LONGEST = 5  # longest word, for natural_block_size
-TINY = {
-    "bigram": dict(init="lecture"),
-    "mlp": dict(n_embd=4, n_hidden=8, dropout=0.0),
-    "hierarchical": dict(n_embd=4, n_hidden=8, n_layers=2, dropout=0.0),
-    "rnn": dict(n_embd=4, n_hidden=8, n_layers=1, dropout=0.0),  # makemore.py's: one cell
-    "gru": dict(n_embd=4, n_hidden=8, n_layers=1, dropout=0.0),
-    "lstm": dict(n_embd=4, n_hidden=8, n_layers=1, dropout=0.0),
-    "bow": dict(n_embd=4, n_hidden=8),
-    "transformer": dict(n_embd=8, n_head=2, n_layers=2, dropout=0.0),
-}
 SEQUENCE = ["rnn", "gru", "lstm", "bow", "transformer"]
 NATURAL = {"bigram": 1, "mlp": 5, "hierarchical": 4, **{m: LONGEST + 1 for m in SEQUENCE}}
 
 
-def build(name, embedding="lookup", seed=0, **kw):
-    cfg = ModelConfig(name=name, **{**TINY[name], **kw})
-    block_size = MODELS[name].natural_block_size(cfg, LONGEST)
-    torch.manual_seed(seed)
-    run = Config(data=DataConfig(block_size=block_size), embedding=EmbeddingConfig(embedding), model=cfg)
-    return build_model(run, V)
-
-
-def batch(model, B=6, seed=1):
-    """Random ids and targets of the model's kind; sequence targets have some -1 (ignored)."""
-    g = torch.Generator().manual_seed(seed)
-    idx = torch.randint(0, V, (B, model.block_size), generator=g)
-    if not model.sequence:
-        return idx, torch.randint(0, V, (B,), generator=g)
-    targets = torch.randint(0, V, (B, model.block_size), generator=g)
-    targets[:, -2:] = -1  # as after a word's end
-    return idx, targets
-
-
 def test_registry_covers_every_family_and_its_kind():
-    assert set(MODELS) == set(TINY) == set(NATURAL)
+    assert set(MODELS) == set(ZOO) == set(NATURAL)
     assert [m for m in MODELS if MODELS[m].sequence] == SEQUENCE
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_natural_block_size(name):
-    assert MODELS[name].natural_block_size(ModelConfig(name=name, **TINY[name]), LONGEST) == NATURAL[name]
+    assert MODELS[name].natural_block_size(ModelConfig(name=name, **ZOO[name]), LONGEST) == NATURAL[name]
     assert build(name).block_size == NATURAL[name]
-    given = Config(data=DataConfig(block_size=8), model=ModelConfig(name=name, **TINY[name]))
+    given = Config(data=DataConfig(block_size=8), model=ModelConfig(name=name, **ZOO[name]))
     assert block_size_for(given, LONGEST) == 8
     given.data.block_size = None  # not given: the model's own
     assert block_size_for(given, LONGEST) == NATURAL[name]
@@ -63,7 +33,7 @@ def test_natural_block_size(name):
 @pytest.mark.parametrize("name", list(MODELS))
 def test_shapes_and_loss_is_the_mean_over_targets_not_ignored(name):
     model = build(name).eval()
-    n_embd = V if name == "bigram" else TINY[name]["n_embd"]
+    n_embd = V if name == "bigram" else ZOO[name]["n_embd"]
     assert model.embedding.table.shape == (V, n_embd)  # what diagnostics reads
     idx, targets = batch(model)
     logits, loss = model(idx)
@@ -124,9 +94,14 @@ def test_next_logits_is_the_prediction_made_in_training(name):
     assert torch.allclose(got, expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", list(MODELS))
-def test_lookup_and_onehot_start_identical_and_compute_the_same(name):
-    a, b = build(name, "lookup"), build(name, "onehot")
+# every family, and the MLP under each normalisation (BatchNorm's running statistics see the same vectors)
+LOOKUP_ONEHOT = [(name, {}) for name in MODELS] + [("mlp", {"norm": n}) for n in ("batchnorm", "layernorm")]
+
+
+@pytest.mark.parametrize("name,kw", LOOKUP_ONEHOT, ids=[f"{n}-{kw.get('norm', '')}" for n, kw in LOOKUP_ONEHOT])
+def test_lookup_and_onehot_start_identical_and_compute_the_same(name, kw):
+    """The seed's claim, C[x] == one_hot(x) @ W, for whole models: the same weights, logits, loss and gradient."""
+    a, b = build(name, "lookup", **kw), build(name, "onehot", **kw)
     assert torch.equal(a.embedding.table, b.embedding.table)
     sa, sb = a.state_dict(), b.state_dict()
     rest = [k for k in sa if not k.startswith("embedding.")]

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from conftest import TINY, compose_config, events, run_script
+from helpers import TINY, compose_config, events, run_script
 from makemore.config import MODELS
 from makemore.data.examples import Examples
 from makemore.inference.evaluation import evaluate

@@ -1,11 +1,10 @@
 """Failing in one line: the errors a person can act on, printed without a traceback, and a closed pipe that is no
-error at all. Also where a relative data.path is looked for.
+error at all.
 """
 
 import os
 import sys
 import time
-from pathlib import Path
 
 from makemore.config import ConfigError
 from makemore.data.words import DataError
@@ -16,17 +15,6 @@ from makemore.training.stops import TrainingDiverged
 
 # errors a person can act on: printed as one line, no traceback
 USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
-
-
-ROOT = Path(__file__).resolve().parents[1]  # where train.py and the bundled data/ live
-
-
-def resolve_data_path(path: str) -> str:
-    """A relative data.path means the cwd; failing that, beside train.py (so the bundled names always work)."""
-    p = Path(path)
-    if p.is_absolute() or p.exists() or not (ROOT / p).exists():
-        return path
-    return str(ROOT / p)
 
 
 RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an error rank 0 reports too

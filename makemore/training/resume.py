@@ -30,7 +30,7 @@ from makemore.data.split import Corpus
 from makemore.data.vocab import Vocab
 from makemore.data.words import Words
 from makemore.runs.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
-from makemore.runs.layout import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
+from makemore.runs.layout import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint, read_metrics
 from makemore.training.loss_window import LossWindow
 
 LATEST = "latest"  # train.resume=latest: the newest unfinished run
@@ -183,7 +183,7 @@ def latest_unfinished(roots: tuple[str, ...] = ROOTS) -> Path:
     )
     for last in reversed(candidates):
         run = RunDir(last.parent.parent)
-        if run.metrics.exists():
+        if read_metrics(run.path) is not None:  # finished (a truncated metrics.json: killed as it finished)
             continue
         try:
             ckpt = load_checkpoint(last)

@@ -15,9 +15,9 @@ Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TI
 A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
 """
 
-import json
 import logging
 import os
+import re
 import shlex
 import sys
 from datetime import datetime
@@ -29,11 +29,21 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore.cli.configs import register_configs, resolve_data_path
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, interrupted
 from makemore.cli.overrides import config_groups, refuse_unknown_overrides, to_dataclass
 from makemore.compute import distributed
 from makemore.config import Config
-from makemore.runs.layout import RunDir, RunNotFound, Session, claim_dir, finished_steps, hold, release, run_dir_of
+from makemore.runs.layout import (
+    RunDir,
+    RunNotFound,
+    Session,
+    claim_dir,
+    finished_steps,
+    hold,
+    read_metrics,
+    release,
+    run_dir_of,
+)
 from makemore.runs.listing import record_failure
 from makemore.training.resume import resolve_latest
 from makemore.training.stops import TrainingInterrupted
@@ -79,7 +89,18 @@ def resume_command(run_dir: Path) -> str:
     world, local = os.environ.get("WORLD_SIZE", "1"), os.environ.get("LOCAL_WORLD_SIZE", "1")
     if world != "1":  # under torchrun: the same launch again (on one machine; on several, your own launcher flags)
         launcher = ["torchrun", "--standalone", f"--nproc_per_node={local}"] if world == local else ["torchrun", "..."]
-    return shlex.join([*launcher, sys.argv[0], *overrides, f"train.resume={run_dir}"])
+    return shlex.join([*launcher, sys.argv[0], *overrides, f"train.resume={hydra_quoted(str(run_dir))}"])
+
+
+HYDRA_PLAIN = re.compile(r"[\w./+@%-]+")  # what Hydra's override grammar reads unquoted in a path
+
+
+def hydra_quoted(value: str) -> str:
+    """value as Hydra's override grammar reads it back: as is when plain, else single-quoted (a path holding = or ,
+    would otherwise be read as another override or a sweep's list)."""
+    if HYDRA_PLAIN.fullmatch(value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def new_run_dir(name: str) -> str:
@@ -115,7 +136,7 @@ def run(dict_cfg: DictConfig, run_dir: Path, session: Session, sweeping: bool) -
         done = finished_steps(resumed, cfg.train.max_steps)
         if done is not None:  # nothing to train: say so, without re-evaluating or another event file
             session.take_back()
-            metrics = json.loads(RunDir(resumed).metrics.read_text())
+            metrics = read_metrics(resumed)
             print(f"{resumed} already finished its {done} steps (val {metrics['val_loss']:.4f}); nothing to resume. "
                   f"Raise train.max_steps to train it further.", file=sys.stderr)  # fmt: skip
             return metrics["val_loss"]
@@ -126,10 +147,11 @@ def run(dict_cfg: DictConfig, run_dir: Path, session: Session, sweeping: bool) -
             return run_failed(run_dir, message)
         fail(message)  # a full disk or a failing one (OSError) too: the file and what happened, in one line
     except TrainingInterrupted as e:
-        fail(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code, prefix="")
-    except KeyboardInterrupt:  # before the first step or during the final evaluation: no traceback either
-        resumable = RunDir(run_dir).last.is_file()
-        fail("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130, prefix="")
+        interrupted(f"{e}; resume with:\n  {resume_command(run_dir)}", code=e.exit_code)
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before the first step or in the final evaluation
+        run = RunDir(run_dir)
+        resumable = run.last.is_file() or run.best.is_file()  # train.resume takes the newest intact of the two
+        interrupted("interrupted" + (f"; resume with:\n  {resume_command(run_dir)}" if resumable else ""), code=130)
     except Exception as e:
         if not sweeping:
             raise
@@ -176,6 +198,9 @@ if __name__ == "__main__":
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
         closed_pipe_is_quiet(main)
+    except KeyboardInterrupt:  # a Ctrl-C outside the run (Hydra's setup or teardown): no traceback either
+        distributed.shutdown(clean=False)
+        interrupted("interrupted", code=130)
     except BaseException:  # a failed or stopped rank: the others may be gone, so no waiting for them
         distributed.shutdown(clean=False)
         raise

@@ -1,6 +1,7 @@
 """Words held compactly (makemore/data/words.py Words): the same words, splits, checkpoints, quality numbers and memory
 estimates as the lists of str they replace."""
 
+import dataclasses
 import random
 from collections import Counter
 
@@ -13,7 +14,7 @@ from makemore.data.split import Corpus, split_words
 from makemore.data.vocab import Vocab
 from makemore.data.words import MAX_WORD_LEN, DataError, Words, load_words, read_words
 from makemore.inference.quality import Reference, WordSet, bigrams
-from makemore.models import MODELS, block_size_for
+from makemore.models import MODELS, block_size_for, build_model
 from makemore.runs.checkpoint import load_checkpoint
 from makemore.runs.layout import RunDir
 from makemore.training import memory
@@ -74,15 +75,20 @@ def test_bigrams_and_membership_are_exact(chunk, monkeypatch):  # the chunks' ed
 
 
 def test_checkpoint_stores_train_words_joined_and_loads_the_list(tmp_path):
-    model = torch.nn.Linear(2, 2)
+    cfg = Config()
+    cfg.model.name, cfg.data.block_size = "bigram", 1
+    vocab = Vocab.from_words(["anna", "bob"])
+    model = build_model(cfg, len(vocab))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    extra = dict(best_val_loss=1.0, rng={}, loss_window=torch.zeros(0), train_seconds=0.0)
-    for train_words in (Words.of(WORDS[:2]), ["anna", "bob"], []):
-        writer = CheckpointWriter(RunDir(tmp_path), model, optimizer, {}, Vocab((".", "a")), train_words)
+    rng = {"torch": torch.get_rng_state(), "batches": torch.Generator().get_state(), "cuda": None, "mps": None}
+    extra = dict(best_val_loss=1.0, rng=rng, loss_window=torch.zeros(0), train_seconds=0.0)
+    for train_words in (Words.of(["anna", "bob"]), ["anna", "bob"], []):
+        writer = CheckpointWriter(RunDir(tmp_path), model, optimizer, dataclasses.asdict(cfg), vocab, train_words)
         path = writer.save("last.pt", 1, **extra)
         stored = torch.load(path, weights_only=True)["train_words"]
         assert isinstance(stored, str) and load_checkpoint(path)["train_words"] == list(train_words)
-    old = torch.load(path, weights_only=True) | {"train_words": ["anna", "bob"]}  # before: a list
+    old = torch.load(path, weights_only=True) | {"train_words": ["anna", "bob"]}  # before: a list, and no digest
+    del old["digest"]
     torch.save(old, path)
     assert load_checkpoint(path)["train_words"] == ["anna", "bob"]
 

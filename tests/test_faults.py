@@ -399,6 +399,7 @@ def test_a_text_or_yaml_file_is_not_a_checkpoint_and_not_a_threat(tmp_path, word
 def tampered(run_dir: Path, tmp_path: Path, change) -> Path:
     ckpt = torch.load(run_dir / "checkpoints" / "best.pt", weights_only=True)
     change(ckpt)
+    ckpt.pop("digest")  # crafted with care: only the checks of its fields can refuse it (test_integrity.py)
     path = tmp_path / "tampered.pt"
     torch.save(ckpt, path)
     return path

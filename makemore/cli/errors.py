@@ -3,7 +3,9 @@ error at all.
 """
 
 import os
+import signal
 import sys
+import threading
 import time
 
 from makemore.config import ConfigError
@@ -31,6 +33,15 @@ def fail(message: str, code: int = 2, prefix: str = "error: "):
         time.sleep(RANK_0_GRACE)
         print(f"{prefix}(rank {rank}) {message}", file=sys.stderr)
     sys.exit(code)
+
+
+def interrupted(message: str, code: int):
+    """Exit after Ctrl-C or SIGTERM, with the resume command: more of them while exiting (a second Ctrl-C 30 ms
+    later) change nothing, instead of a KeyboardInterrupt traceback from the exit's own cleanup (atexit)."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+    fail(message, code=code, prefix="")
 
 
 def closed_pipe_is_quiet(main) -> None:

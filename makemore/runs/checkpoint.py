@@ -18,18 +18,20 @@ and, so that train.resume can go on exactly where the run stopped (makemore/resu
     train_seconds  training time so far, summed over the sessions of a resumed run
     best_step      the step of best_val_loss, so that train.patience counts on (not in RESUME_KEYS: a checkpoint
                    written before it resumes with the count starting again)
+    digest         "sha256:<hex>" over every other field (makemore/runs/integrity.py): a file changed on disk since
+                   it was saved is refused at load; a file written before digests existed loads without the check
+Every loader (sample.py, score.py, evaluate.py, train.resume, train.init_from) opens files through load_checkpoint,
+which checks the digest and every field against the model the file's own config and vocab build.
 Sampling needs only KEYS; resuming needs RESUME_KEYS too; LATER_KEYS are written but not required.
 makemore/training/checkpoints.py writes a run's best.pt and last.pt.
 """
 
 import dataclasses
 import io
-import math
 import os
 import pickle
 import tempfile
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 import torch
@@ -37,21 +39,15 @@ from torch import nn
 
 from makemore.config import Config, DataConfig, EmbeddingConfig, ModelConfig, OptimConfig, TrainConfig
 from makemore.data.vocab import Vocab
-from makemore.data.words import Words
 from makemore.models import MODELS, build_model
 from makemore.models.recurrent import Recurrent
-from makemore.runs.layout import RunDir
-from makemore.training.stops import diverged
-
+from makemore.runs.integrity import DIGEST, CheckpointError, check_digest, check_fields, digest_of, first_line
 
 CHECKPOINT_FORMAT = 1
+SECTIONS = {"seed", "data", "embedding", "model", "optim", "train"}  # the keys of a config dict
 KEYS = ("model", "optimizer", "step", "best_val_loss", "config", "vocab", "train_words", "format")
 RESUME_KEYS = ("rng", "loss_window", "train_seconds")
-LATER_KEYS = ("best_step",)  # added to format 1 later: the trainer writes them, no reader requires them
-
-
-class CheckpointError(ValueError):
-    """A file that is not a usable makemore checkpoint; the message names the file."""
+LATER_KEYS = ("best_step", "digest")  # added to format 1 later: the trainer writes them, no reader requires them
 
 
 def save_checkpoint(path: Path, **fields) -> None:
@@ -62,8 +58,10 @@ def save_checkpoint(path: Path, **fields) -> None:
     """
     missing = set(KEYS + RESUME_KEYS) - set(fields) - {"format"}
     assert not missing, f"save_checkpoint needs {sorted(missing)}"
+    payload = {**fields, "format": CHECKPOINT_FORMAT}
+    payload[DIGEST] = digest_of(payload)  # checked at every load (makemore/runs/integrity.py)
     buffer = io.BytesIO()
-    torch.save({**fields, "format": CHECKPOINT_FORMAT}, buffer)
+    torch.save(payload, buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -82,6 +80,8 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: no such file")
+    if not os.access(path, os.R_OK):  # sample.py would blame stdout, evaluate.py raise: name the file instead
+        raise CheckpointError(f"checkpoint {path}: permission denied; it can't be read as this user")
     if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; anything else is no checkpoint, not a threat
         with path.open("rb") as f:
             truncated = f.read(4) == b"PK\x03\x04"  # a zip's first bytes without its end
@@ -99,8 +99,12 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
             f"checkpoint {path}: refused to load, it holds objects that only a full unpickle "
             f"could build (and could run code): {first}"
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as e:
-        raise CheckpointError(f"checkpoint {path}: not a readable PyTorch file (truncated or corrupt?): {e}") from None
+    except PermissionError as e:
+        raise CheckpointError(f"checkpoint {path}: {e.strerror.lower()}; it can't be read as this user") from None
+    except Exception as e:  # a damaged archive fails in many ways (RuntimeError, EOFError, BadZipFile, KeyError, ...)
+        raise CheckpointError(
+            f"checkpoint {path}: not a readable PyTorch file (truncated or corrupt?): {first_line(e)}"
+        ) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") is None:
         raise CheckpointError(f"checkpoint {path}: not a makemore checkpoint (no 'format' key)")
     if ckpt["format"] != CHECKPOINT_FORMAT:
@@ -110,10 +114,18 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     missing = [k for k in KEYS if k not in ckpt]
     if missing:
         raise CheckpointError(f"checkpoint {path}: incomplete, missing {', '.join(missing)}")
-    check_contents(ckpt, path)
+    check_digest(ckpt, path)
+    ckpt.pop(DIGEST, None)  # it vouches for the file; what load_checkpoint returns is read, not the bytes stored
+    read_single_cell(ckpt)
+    try:
+        cfg = config_from_dict(ckpt["config"])
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(
+            f"checkpoint {path}: config is not a run config this makemore reads: {first_line(e)}"
+        ) from None
+    check_fields(ckpt, path, cfg)
     if isinstance(ckpt["train_words"], str):  # joined by "\n" (CheckpointWriter); older files hold the list
         ckpt["train_words"] = ckpt["train_words"].split("\n") if ckpt["train_words"] else []
-    read_single_cell(ckpt)
     return ckpt
 
 
@@ -132,26 +144,12 @@ def read_single_cell(ckpt: dict) -> None:
     config["model"] = {**config["model"], "n_layers": 1, "dropout": 0.0}
 
 
-def check_contents(ckpt: dict, path: Path) -> None:
-    """Refuse what would load but sample garbage: non-finite weights, a vocabulary that isn't one token per id."""
-    model = ckpt["model"] if isinstance(ckpt["model"], dict) else {}
-    bad = [name for name, t in model.items() if isinstance(t, torch.Tensor) and t.is_floating_point()
-           and not torch.isfinite(t).all()]  # fmt: skip
-    if bad:
-        raise CheckpointError(f"checkpoint {path}: weights {', '.join(bad[:3])} hold NaN or infinite values")
-    vocab = ckpt["vocab"]
-    if not (isinstance(vocab, (list, tuple)) and vocab and all(isinstance(t, str) and t for t in vocab)):
-        raise CheckpointError(f"checkpoint {path}: vocab is not a list of token strings")
-    repeated = sorted(t for t, n in Counter(vocab).items() if n > 1)
-    if repeated:
-        raise CheckpointError(f"checkpoint {path}: vocab holds {', '.join(map(repr, repeated))} more than once")
-    longer = [t for t in vocab[1:] if len(t) != 1]
-    if longer:
-        raise CheckpointError(f"checkpoint {path}: vocab entry {longer[0]!r} is not one character (only vocab[0] is)")
-
-
 def config_from_dict(d: dict) -> Config:
-    """The inverse of dataclasses.asdict(Config): a checkpoint's config back as dataclasses."""
+    """The inverse of dataclasses.asdict(Config): a checkpoint's config back as dataclasses (a key this makemore does
+    not know is refused, a key it added since takes its default)."""
+    if not isinstance(d, dict) or set(d) != SECTIONS:
+        found = sorted(d) if isinstance(d, dict) else type(d).__name__
+        raise ValueError(f"expected a dict of {', '.join(sorted(SECTIONS))}, found {found}")
     return Config(
         seed=d["seed"],
         data=DataConfig(**d["data"]),

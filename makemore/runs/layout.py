@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,12 +166,35 @@ class Session:
                     parent.rmdir()
 
 
-def finished_steps(run_dir: Path | None, max_steps: int) -> int | None:
-    """The steps of a run that already finished train.max_steps (metrics.json written at that step), else None."""
-    metrics = RunDir(Path(run_dir)).metrics if run_dir else None
-    if metrics is None or not metrics.is_file():
+def read_metrics(run_dir: Path) -> dict | None:
+    """metrics.json as a dict; None for a run without one (unfinished) or with one that can't be read (a process
+    killed while writing it, a full disk): such a run is unfinished, and one bad run never hides the others."""
+    try:
+        metrics = json.loads(RunDir(Path(run_dir)).metrics.read_text())
+    except (OSError, ValueError):
         return None
-    steps = json.loads(metrics.read_text()).get("steps")
+    return metrics if isinstance(metrics, dict) else None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """path holds the old text or the new, never part of one, whenever the process is killed (metrics.json)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def finished_steps(run_dir: Path | None, max_steps: int) -> int | None:
+    """The steps of a run that already finished train.max_steps (a readable metrics.json written at that step), else
+    None: a truncated metrics.json means the run resumes, and its last session writes it again."""
+    metrics = read_metrics(run_dir) if run_dir else None
+    steps = metrics.get("steps") if metrics else None
     return steps if steps == max_steps else None
 
 

@@ -13,6 +13,8 @@ collect_failures finds them for the report.
 import json
 from pathlib import Path
 
+from makemore.runs.layout import read_metrics, write_atomically
+
 SORT_KEYS = ("val_loss", "train_loss", "test_loss", "steps", "params", "run")  # run: by directory (time)
 SUMMARY = "sweep_summary.json"
 FAILED = "failed.json"  # in a failed run's directory: {"reason": the one-line error}
@@ -25,16 +27,6 @@ def read_overrides(run_dir: Path) -> list[str]:
         return []
     # a YAML list of "key=value" strings, one "- " line each
     return [line[2:].strip() for line in path.read_text().splitlines() if line.startswith("- ")]
-
-
-def read_metrics(run_dir: Path) -> dict | None:
-    """metrics.json as a dict; None for a run without one (unfinished) or with one that can't be read (a process
-    killed while writing it): one bad run never hides the others."""
-    try:
-        metrics = json.loads((Path(run_dir) / "metrics.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return metrics if isinstance(metrics, dict) else None
 
 
 def list_runs(roots: list[Path]) -> list[dict]:
@@ -59,7 +51,7 @@ def sort_runs(rows: list[dict], key: str) -> list[dict]:
 def record_failure(run_dir: Path, reason: str) -> Path:
     path = Path(run_dir) / FAILED
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"reason": reason}, indent=2) + "\n")
+    write_atomically(path, json.dumps({"reason": reason}, indent=2) + "\n")
     return path
 
 
@@ -67,7 +59,10 @@ def collect_failures(sweep_dir: Path) -> list[dict]:
     """One row per failed run of the sweep (a subdirectory with failed.json), in run order."""
     rows = []
     for path in sorted(Path(sweep_dir).glob(f"*/{FAILED}"), key=lambda p: (len(p.parent.name), p.parent.name)):
-        reason = json.loads(path.read_text())["reason"]
+        try:
+            reason = json.loads(path.read_text())["reason"]
+        except (OSError, ValueError, KeyError, TypeError):  # killed while writing it: failed all the same
+            reason = f"{path} is unreadable"
         rows.append({"run_dir": str(path.parent), "overrides": read_overrides(path.parent), "failed": reason})
     return rows
 
@@ -118,5 +113,5 @@ def format_failures(rows: list[dict]) -> str:
 def write_summary(sweep_dir: Path, rows: list[dict], failed: list[dict] = ()) -> Path:
     """The finished runs, best first, then the failed ones (with "failed": the reason, and no losses)."""
     path = Path(sweep_dir) / SUMMARY
-    path.write_text(json.dumps([*rows, *failed], indent=2) + "\n")
+    write_atomically(path, json.dumps([*rows, *failed], indent=2) + "\n")
     return path

@@ -7,6 +7,7 @@ It is training's policy, not the format's: it refuses to write non-finite weight
 diverged), and it remembers which step each file holds so that the loop does not write one twice.
 """
 
+import json
 import math
 from pathlib import Path
 
@@ -16,8 +17,8 @@ from torch import nn
 from makemore.data.vocab import Vocab
 from makemore.data.words import Words
 from makemore.runs.checkpoint import CheckpointError, save_checkpoint
-from makemore.runs.layout import RunDir
-from makemore.training.stops import diverged
+from makemore.runs.layout import RunDir, write_atomically
+from makemore.training.stops import diverged, signals_held
 
 
 class CheckpointWriter:
@@ -45,7 +46,8 @@ class CheckpointWriter:
         if self.writes:
             model, optimizer = self.model.state_dict(), self.optimizer.state_dict()
             try:
-                save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
+                with signals_held():  # a second Ctrl-C waits for the file to be whole (stops.py)
+                    save_checkpoint(path, model=model, optimizer=optimizer, step=step, **self.fixed, **progress)
             except OSError as e:  # a full disk, a quota, a file-size limit, a read-only or failing disk
                 kept = ", ".join(f"{p} (step {s})" for p, s in self.kept.items() if p != path or p.is_file())
                 raise CheckpointError(
@@ -53,4 +55,13 @@ class CheckpointWriter:
                     + (f"the last good checkpoints are kept: {kept}" if kept else "no checkpoint was written")
                 ) from None
         self.kept[path] = step
+        return path
+
+    def write_metrics(self, metrics: dict) -> Path:
+        """metrics.json, written atomically: a process killed while writing it leaves none (the run then resumes
+        and writes it again), never a truncated one."""
+        path = self.run.metrics
+        if self.writes:
+            with signals_held():
+                write_atomically(path, json.dumps(metrics, indent=2) + "\n")
         return path

@@ -30,7 +30,7 @@ from makemore.data.split import Corpus
 from makemore.data.vocab import Vocab
 from makemore.data.words import Words
 from makemore.runs.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint
-from makemore.runs.layout import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint
+from makemore.runs.layout import LAST, ROOTS, RunDir, RunNotFound, find_checkpoint, read_metrics
 from makemore.training.loss_window import LossWindow
 
 LATEST = "latest"  # train.resume=latest: the newest unfinished run
@@ -74,7 +74,8 @@ def load_resumable(resume: str | Path) -> tuple[dict, Path]:
 
 
 def newest_intact(run: RunDir) -> tuple[dict, Path]:
-    """The run's checkpoint at the latest step that opens (a full disk can leave best.pt without a last.pt)."""
+    """The run's checkpoint at the latest step that opens whole. best.pt is written just before last.pt at the same
+    step, so a process killed between the two leaves best.pt the newer; a full disk can leave best.pt alone."""
     found, problems = [], []
     for path in (run.last, run.best):
         try:
@@ -83,10 +84,35 @@ def newest_intact(run: RunDir) -> tuple[dict, Path]:
             problems.append(str(e))
     if not found:
         raise CheckpointError(f"train.resume={run.path}: nothing to resume: {'; '.join(problems)}")
-    ckpt, path = max(found, key=lambda pair: pair[0]["step"])
+    ckpt, path = max(found, key=lambda pair: (pair[0]["step"], pair[1] == run.last))  # a tie: last.pt
     if path != run.last:
-        log.warning(f"{problems[0]}: resuming from {path} (step {ckpt['step']})")
+        why = problems[0] if problems else f"{run.last} holds an older step than {path}"
+        log.warning(f"{why}: resuming from {path} (step {ckpt['step']})")
     return ckpt, path
+
+
+def load_optimizer(optimizer, state: dict, path: Path) -> None:
+    """optimizer.load_state_dict, refused in one line unless the saved state fits this optimizer: the same groups
+    with the same settings and sizes, and every state tensor of its parameter's shape (torch checks only the sizes,
+    and a wrong shape would fail at the first step)."""
+    live = optimizer.state_dict()["param_groups"]
+    saved = state["param_groups"]
+    fits = len(saved) == len(live) and all(
+        set(s) == set(g) and len(s["params"]) == len(g["params"]) for s, g in zip(saved, live)
+    )
+    if fits:
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        ids = [i for group in saved for i in group["params"]]
+        for i, p in zip(ids, params):
+            for value in state["state"].get(i, {}).values():
+                if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != p.shape:
+                    fits = False
+    if not fits:
+        raise CheckpointError(
+            f"train.resume={path}: its optimizer state does not fit this run's optimizer "
+            f"({type(optimizer).__name__} over the model's parameters); it was not saved by this run"
+        )
+    optimizer.load_state_dict(state)
 
 
 def rng_state(device: torch.device, batches: RandomBatches) -> dict:
@@ -102,7 +128,7 @@ def restore(ckpt: dict, path: Path, cfg_dict: dict, corpus: Corpus, run: RunDir,
     """Put everything the next step depends on back as the checkpoint has it, after checking it is this run's."""
     check_resumable(ckpt, path, cfg_dict, corpus.vocab, corpus.train_words, device)
     model.load_state_dict(ckpt["model"])
-    optimizer.load_state_dict(ckpt["optimizer"])
+    load_optimizer(optimizer, ckpt["optimizer"], path)
     torch.set_rng_state(ckpt["rng"]["torch"])
     set_device_rng_state(device, ckpt["rng"])
     batches.generator.set_state(ckpt["rng"]["batches"])
@@ -158,7 +184,7 @@ def latest_unfinished(roots: tuple[str, ...] = ROOTS) -> Path:
     )
     for last in reversed(candidates):
         run = RunDir(last.parent.parent)
-        if run.metrics.exists():
+        if read_metrics(run.path) is not None:  # finished (a truncated metrics.json: killed as it finished)
             continue
         try:
             ckpt = load_checkpoint(last)

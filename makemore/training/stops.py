@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -84,6 +85,25 @@ class StopSignals:
             return None
         anyone = distributed.all_sum(torch.tensor([float(self.signum is not None)]), world).item() > 0
         return (self.signum or signal.SIGTERM) if anyone else None
+
+
+@contextmanager
+def signals_held():
+    """Ctrl-C or SIGTERM arriving inside the block wait for its end, then act as they would have: a checkpoint being
+    written is finished first, so a second Ctrl-C in quick succession can't cut off the save after the one it
+    followed (leaving best.pt at a newer step than last.pt). Only the main thread receives signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: arrived.append(signum)) for sig in StopSignals.SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in arrived:
+            signal.raise_signal(sig)  # to the handler in place again: StopSignals', or Python's KeyboardInterrupt
 
 
 def evaluations_since(best_step: int, step: int, eval_interval: int) -> int:

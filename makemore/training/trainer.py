@@ -15,7 +15,6 @@ last.pt, and metrics.json (train/val/test loss of the final model, best_val_loss
 train_seconds, params). torch's thread count is the run's while it trains and the caller's again after.
 """
 
-import json
 import logging
 import math
 import signal
@@ -222,8 +221,7 @@ class Trainer:
             params=self.params,
         )
         board.final(config_to_dict(self.cfg), metrics)
-        if self.world.is_main:
-            self.run_dir.metrics.write_text(json.dumps(metrics, indent=2) + "\n")
+        self.checkpoints.write_metrics(metrics)  # whole or not at all; only rank 0 writes
         log.info(
             f"train {metrics['train_loss']:.4f}  val {metrics['val_loss']:.4f}  test {metrics['test_loss']:.4f}  "
             f"({self.progress.step} steps in {train_seconds:.1f}s); checkpoints in {self.run_dir.checkpoints}"

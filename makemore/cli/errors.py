@@ -18,7 +18,7 @@ from makemore.training.stops import TrainingDiverged
 USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
 
 
-ROOT = Path(__file__).resolve().parents[1]  # where train.py and the bundled data/ live
+ROOT = Path(__file__).resolve().parents[2]  # where train.py and the bundled data/ live (makemore/cli/ is two down)
 
 
 def resolve_data_path(path: str) -> str:

@@ -15,7 +15,6 @@ With dropout_samples=K it is the loss of the mean of K dropout masks' distributi
 """
 
 import json
-import math
 import sys
 
 import hydra
@@ -27,41 +26,16 @@ from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
-from makemore.data.examples import Examples
-from makemore.data.split import split_words
-from makemore.data.words import DataError, load_words
-from makemore.inference.evaluation import evaluate
+from makemore.data.words import load_words
 from makemore.inference.loading import load_trained
-from makemore.inference.scoring import loss_by_position, score_words, unknown_characters
+from makemore.inference.report import check_known, loss_report, own_split
 
 
 def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[list[str], str]:
     """data.path's words, or the run's own split of its own word file (checked against the words it trained on)."""
     if cfg.data.path is not None:
         return load_words(cfg.data.path), cfg.data.path
-    split = cfg.split or "val"
-    data = ckpt["config"]["data"]
-    source = resolve_data_path(data["path"])
-    try:
-        train, val, test = split_words(load_words(source), data["split_seed"])
-    except DataError as e:
-        raise DataError(f"split={split}: the run's word file: {e}") from None
-    if train != list(ckpt["train_words"]):
-        raise DataError(
-            f"split={split}: {source} no longer holds the words {path} was trained on; "
-            "evaluate on a file with data.path=FILE instead"
-        )
-    return {"train": train, "val": val, "test": test}[split], f"split {split} of {source}"
-
-
-def check_known(words: list[str], vocab, where: str) -> None:
-    for i, w in enumerate(words):
-        unknown = unknown_characters(w, vocab)
-        if unknown:
-            raise DataError(
-                f"{where}: word {i + 1} {w!r} has characters the model never saw: {unknown!r}; it knows "
-                f"{''.join(vocab.itos[1:])!r} (score.py scores the other words and skips such ones)"
-            )
+    return own_split(ckpt, cfg.split or "val", resolve_data_path(ckpt["config"]["data"]["path"]), path)
 
 
 def report(cfg: EvaluateConfig) -> dict:
@@ -73,23 +47,7 @@ def report(cfg: EvaluateConfig) -> dict:
     torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", TrainConfig.batch_size)))
     words, where = words_to_evaluate(cfg, ckpt, path)
     check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
-    scores = score_words(model, vocab, words)
-    if cfg.dropout_samples:  # the mean of the per-character numbers the table splits: masks depend on the batch
-        loss = scores.target_nll.mean().item()
-    else:  # the number training reports, over the examples the trainer evaluates
-        loss = evaluate(model, Examples.build(words, vocab, model.block_size, model.sequence).to(device))
-    positions = loss_by_position(scores)
-    return {
-        "checkpoint": str(path),
-        "dropout_samples": cfg.dropout_samples,
-        "words": where,
-        "num_words": len(words),
-        "targets": sum(len(w) + 1 for w in words),
-        "loss": loss,
-        "bits_per_char": loss / math.log(2),
-        "perplexity": math.exp(loss),
-        "by_position": [{"position": p, "targets": n, "loss": v, "bits": v / math.log(2)} for p, n, v in positions],
-    }
+    return loss_report(model, vocab, words, where, path, cfg.dropout_samples)
 
 
 def format_report(r: dict) -> str:

@@ -25,9 +25,7 @@ from makemore.compute.device import resolve_device
 from makemore.config import ScoreConfig
 from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
 from makemore.inference.loading import load_trained
-from makemore.inference.scoring import score_words, unknown_characters
-
-COLUMNS = ("word", "log_likelihood", "nll_per_char", "perplexity", "chars")
+from makemore.inference.scoring import COLUMNS, score_rows
 
 
 def read_words(cfg: ScoreConfig) -> list[str]:
@@ -49,17 +47,7 @@ def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, path = trained.model, trained.vocab, trained.source
     model.to(resolve_device(cfg.device, key="device"))
-    unknown = [unknown_characters(w, vocab) for w in words]
-    skipped = [f"{w!r}: characters the model never saw: {u!r}; not scored" for w, u in zip(words, unknown) if u]
-    known = [w for w, u in zip(words, unknown, strict=True) if not u]
-    if not known:
-        raise DataError(f"no word could be scored: {skipped[0]}; the model knows {''.join(vocab.itos[1:])!r}")
-    scores = score_words(model, vocab, known)
-    rows = [
-        dict(word=w, log_likelihood=ll, nll_per_char=nll, perplexity=ppl, chars=n)
-        for w, ll, nll, ppl, n in zip(known, scores.log_likelihood.tolist(), scores.nll_per_char.tolist(),
-                                      scores.perplexity.tolist(), scores.targets.tolist(), strict=True)
-    ]  # fmt: skip
+    rows, skipped = score_rows(model, vocab, words)
     if cfg.sort:
         rows.sort(key=lambda r: -r["log_likelihood"])  # stable: equal scores keep the order given
     return rows, skipped, str(path)

@@ -12,6 +12,29 @@ its own stage and the stages before it (tests/test_layers.py checks it):
     board/       TensorBoard: the run's curves, the network's insides, the embedding projector
     training/    the loop, optimizers, stopping, checkpoints as they are written, resume, fine-tuning, memory
     cli/         the entry points' shell around Hydra: one-line refusals, override checks, callbacks
+    api/         the same from Python (a notebook): mm.train, mm.load, a Run's samples, scores and pictures
 
 The entry points (train.py, sample.py, score.py, evaluate.py, runs.py) are thin Hydra shells over these.
+
+In a notebook (docs/api.md):
+
+    import makemore as mm
+    run = mm.train(model="transformer", max_steps=2000)
+    run.sample(20)
+
+`import makemore` imports nothing else: mm.train, mm.load and the rest load makemore.api when first used.
 """
+
+API = ("train", "load", "Run", "ConfigError", "plot_bigram_counts", "bigram_counts")  # makemore.api's names
+
+
+def __getattr__(name: str):
+    if name in API:
+        from makemore import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'makemore' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *API])

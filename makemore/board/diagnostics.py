@@ -79,25 +79,30 @@ def project_2d(table: torch.Tensor) -> tuple[np.ndarray, str, str]:
     return points.numpy(), f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%})"
 
 
-def scatter_image(table: torch.Tensor, vocab: Vocab, step: int) -> np.ndarray:
-    """The lecture's plot of the characters in embedding space, as an (H, W, 3) uint8 image."""
+def draw_embedding(ax, table: torch.Tensor, vocab: Vocab, title: str) -> None:
+    """The lecture's plot of the characters in embedding space (part 2), drawn on a matplotlib Axes: TensorBoard's
+    image (scatter_image) and the notebook's run.plot_embedding() are this one picture."""
     points, xlabel, ylabel = project_2d(table)
     kinds = [kind for _, kind in token_labels(vocab)]
     colours = {"boundary": "tab:red", "vowel": "tab:orange", "letter": "tab:blue", "other": "tab:gray"}
+    ax.scatter(points[:, 0], points[:, 1], s=260, c=[colours[k] for k in kinds])
+    for (x, y), tok in zip(points, vocab.itos, strict=True):
+        ax.text(x, y, tok, ha="center", va="center", color="white", fontsize=9, fontweight="bold")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title} (red: boundary, orange: vowels)")
+    ax.grid(alpha=0.3)
+
+
+def scatter_image(table: torch.Tensor, vocab: Vocab, step: int) -> np.ndarray:
+    """draw_embedding as an (H, W, 3) uint8 image, for TensorBoard."""
     # imported here, at the first evaluation: matplotlib is 0.3 s of a run's start, before its first step
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 6), dpi=100)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.scatter(points[:, 0], points[:, 1], s=260, c=[colours[k] for k in kinds])
-    for (x, y), tok in zip(points, vocab.itos, strict=True):
-        ax.text(x, y, tok, ha="center", va="center", color="white", fontsize=9, fontweight="bold")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(f"embeddings at step {step} (red: boundary, orange: vowels)")
-    ax.grid(alpha=0.3)
+    draw_embedding(fig.add_subplot(), table, vocab, f"embeddings at step {step}")
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()  # (H, W, 3)
 

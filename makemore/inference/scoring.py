@@ -1,6 +1,7 @@
 """How likely a trained model finds given words: per character, per position, per word. score.py and evaluate.py.
 
     scores = score_words(model, vocab, ["emma", "xqzt"])    # WordScores: log-likelihoods, characters, positions
+    rows, skipped = score_rows(model, vocab, ["emma", "zoë"]) # score.py's rows (COLUMNS); "zoë" skipped, said why
     scores.log_likelihood[0], scores.nll_per_char[0]        # nats; every character and the end token count
     unknown_characters("zoë", vocab)                        # "ë": characters the model never saw
 
@@ -18,6 +19,7 @@ from torch import nn
 
 from makemore.data.examples import build_examples
 from makemore.data.vocab import Vocab
+from makemore.data.words import DataError
 from makemore.inference.evaluation import EVAL_CHUNK, IGNORE
 
 
@@ -108,6 +110,26 @@ def score_words(model: nn.Module, vocab: Vocab, words: list[str]) -> WordScores:
     position = torch.arange(len(nll)) - first[word_of_target]
     log_likelihood = -torch.zeros(len(words), dtype=torch.float64).index_add_(0, word_of_target, nll)
     return WordScores(list(words), log_likelihood, targets, nll, position)
+
+
+COLUMNS = ("word", "log_likelihood", "nll_per_char", "perplexity", "chars")
+
+
+def score_rows(model: nn.Module, vocab: Vocab, words: list[str]) -> tuple[list[dict], list[str]]:
+    """One row (COLUMNS) per word the model can score, in the order given, and one message per word it can't (a
+    character it never saw); a DataError if it can score none of them."""
+    unknown = [unknown_characters(w, vocab) for w in words]
+    skipped = [f"{w!r}: characters the model never saw: {u!r}; not scored" for w, u in zip(words, unknown) if u]
+    known = [w for w, u in zip(words, unknown, strict=True) if not u]
+    if not known:
+        raise DataError(f"no word could be scored: {skipped[0]}; the model knows {''.join(vocab.itos[1:])!r}")
+    scores = score_words(model, vocab, known)
+    rows = [
+        dict(word=w, log_likelihood=ll, nll_per_char=nll, perplexity=ppl, chars=n)
+        for w, ll, nll, ppl, n in zip(known, scores.log_likelihood.tolist(), scores.nll_per_char.tolist(),
+                                      scores.perplexity.tolist(), scores.targets.tolist(), strict=True)
+    ]  # fmt: skip
+    return rows, skipped
 
 
 def loss_by_position(scores: WordScores, last: int = 12) -> list[tuple[str, int, float]]:

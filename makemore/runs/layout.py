@@ -80,16 +80,21 @@ def claim_dir(name: str) -> str:
     remembered: Hydra resolves hydra.run.dir more than once.
     """
     if name not in _claimed:
-        Path(name).parent.mkdir(parents=True, exist_ok=True)
-        for n in range(1, 10_000):
-            candidate = name if n == 1 else f"{name}_{n}"
-            try:
-                os.mkdir(candidate)
-            except FileExistsError:
-                continue
-            _claimed[name] = candidate
-            break
+        _claimed[name] = claim_new_dir(name)
     return _claimed[name]
+
+
+def claim_new_dir(name: str) -> str:
+    """claim_dir without its memory: a directory of its own at every call (mm.train, twice in the same second)."""
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        candidate = name if n == 1 else f"{name}_{n}"
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"{name}: 10,000 runs named so already")
 
 
 def hold(run_dir: str | Path) -> None:

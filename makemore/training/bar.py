@@ -13,7 +13,8 @@ from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
 
 class ProgressBar:
     def __init__(self, total: int, initial: int, enabled: bool):
-        every = 0.1 if sys.stderr.isatty() else 30  # seconds between redraws; to a file, a line per 30 s
+        watched = sys.stderr.isatty() or "ipykernel" in sys.modules  # a terminal, or a notebook's widget
+        every = 0.1 if watched else 30  # seconds between redraws; to a file, a line per 30 s
         self.bar = tqdm(total=total, initial=initial, desc="train", unit="step", disable=not enabled,
                         dynamic_ncols=True, mininterval=every)  # fmt: skip
         self.shown = {}  # loss and val, as they will be shown

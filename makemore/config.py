@@ -187,10 +187,25 @@ class Config:
 
 
 @dataclass
-class SampleConfig:
+class UseConfig:
+    """What sample.py, score.py and evaluate.py share: the trained run they use, where, and how it predicts."""
+
     # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    # directory, whose models predict together (the mean of their distributions: makemore/inference/ensemble.py)
     run: Any = None
+    device: str = "cpu"  # where to compute: cpu | cuda | cuda:N | mps | auto
+    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
+    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
+
+    def __post_init__(self):
+        self.run = _run_value(self.run)
+        ok = self.device in DEVICES or self.device.startswith("cuda:")
+        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
+        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
+
+
+@dataclass
+class SampleConfig(UseConfig):
     num_samples: int = 20  # names printed, one per line
     seed: int = 0  # same seed, same names
     temperature: float = 1.0  # < 1 sharper and safer, > 1 wilder
@@ -198,26 +213,19 @@ class SampleConfig:
     prefix: str = ""  # every name starts with these letters
     max_len: int = 32  # characters per name at most, prefix included
     only_new: bool = False  # print only names that are not in the training words
-    device: str = "cpu"  # where to sample: cpu | cuda | cuda:N | mps | auto
     top_p: float = 1.0  # nucleus sampling: only the likeliest characters that make up this much probability; 1: all
     unique: bool = False  # never print a name twice
     mode: str = "sample"  # sample: at random | greedy: the likeliest character each time | likeliest: beam search
     beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
     stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
-    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
-    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
-    # num_samples, temperature, top_k, top_p, prefix and max_len are checked by
-    # makemore.inference.sampling.check_options,
-    # against the model's vocabulary, before the first name is made
+    # num_samples, temperature, top_k, top_p, prefix and max_len are checked against the model's vocabulary by
+    # makemore.inference.sampling.check_options, before the first name is made
     def __post_init__(self):
-        self.run = _run_value(self.run)
-        ok = self.device in DEVICES or self.device.startswith("cuda:")
-        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
+        super().__post_init__()
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
         _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
         _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
-        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
         if self.mode != "sample":  # the likeliest names, not random ones: nothing here would shape a draw
             for key, value, default in (("temperature", self.temperature, 1.0), ("top_k", self.top_k, None),
                                         ("top_p", self.top_p, 1.0)):  # fmt: skip
@@ -233,27 +241,18 @@ SPLITS = ("train", "val", "test")
 
 
 @dataclass
-class ScoreConfig:
-    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
-    run: Any = None
+class ScoreConfig(UseConfig):
     words: str | None = None  # a file with one word per line, or - for stdin
     word: Any = None  # words given inline: word=emma or 'word=[emma,xqzt]'
     format: str = "table"  # table (aligned, for people) | csv | json
     sort: bool = True  # likeliest first; false: in the order given
-    device: str = "cpu"  # where to score: cpu | cuda | cuda:N | mps | auto
-    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
-    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
     def __post_init__(self):
-        self.run = _run_value(self.run)
+        super().__post_init__()
         if self.word is not None and not isinstance(self.word, list):
             self.word = [self.word]  # word=emma: one word
         self.word = [str(w) for w in self.word or []]
         _check(self.format in FORMATS, "format", self.format, f"one of {', '.join(FORMATS)}")
-        ok = self.device in DEVICES or self.device.startswith("cuda:")
-        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
-        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
 
 
 @dataclass
@@ -262,23 +261,14 @@ class EvalDataConfig:
 
 
 @dataclass
-class EvaluateConfig:
-    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
-    run: Any = None
+class EvaluateConfig(UseConfig):
     data: EvalDataConfig = field(default_factory=EvalDataConfig)
     split: str | None = None  # train | val | test of the run's own words; null: val, unless data.path is given
     format: str = "table"  # table | json
-    device: str = "cpu"  # where to evaluate: cpu | cuda | cuda:N | mps | auto
-    dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
-    # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
     def __post_init__(self):
-        self.run = _run_value(self.run)
+        super().__post_init__()
         _check(self.split is None or self.split in SPLITS, "split", self.split, f"one of {', '.join(SPLITS)}")
         _check(not (self.split and self.data.path), "split", self.split,
                "no split with data.path (a given file is evaluated whole)")  # fmt: skip
         _check(self.format in ("table", "json"), "format", self.format, "table or json")
-        ok = self.device in DEVICES or self.device.startswith("cuda:")
-        _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
-        _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")

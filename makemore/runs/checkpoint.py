@@ -30,7 +30,6 @@ import dataclasses
 import io
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from makemore.data.vocab import Vocab
 from makemore.models import MODELS, build_model
 from makemore.models.recurrent import Recurrent
 from makemore.runs.integrity import DIGEST, CheckpointError, check_digest, check_fields, digest_of, first_line
+from makemore.runs.layout import write_atomically
 
 CHECKPOINT_FORMAT = 1
 SECTIONS = {"seed", "data", "embedding", "model", "optim", "train"}  # the keys of a config dict
@@ -62,17 +62,7 @@ def save_checkpoint(path: Path, **fields) -> None:
     payload[DIGEST] = digest_of(payload)  # checked at every load (makemore/runs/integrity.py)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buffer.getbuffer())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, buffer.getvalue())
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:

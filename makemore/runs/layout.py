@@ -181,12 +181,14 @@ def read_metrics(run_dir: Path) -> dict | None:
     return metrics if isinstance(metrics, dict) else None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """path holds the old text or the new, never part of one, whenever the process is killed (metrics.json)."""
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """A temporary file in the same folder, flushed to the disk, then renamed over `path`: path holds the old
+    contents or the new, never part of either, whenever the process is killed (checkpoints, metrics.json)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

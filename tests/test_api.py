@@ -98,6 +98,7 @@ def test_a_refused_run_leaves_nothing(in_tmp):
     assert not (in_tmp / "outputs").exists()
 
 
+@pytest.mark.slow
 def test_the_run_directory_is_train_pys(trained):
     run = trained
     assert run.path.parent.parent.name == "outputs"
@@ -111,6 +112,7 @@ def test_the_run_directory_is_train_pys(trained):
     assert run.metrics["steps"] == 60 == json.loads((run.path / "metrics.json").read_text())["steps"]
 
 
+@pytest.mark.slow
 def test_sample_is_sample_pys_and_score_score_pys(trained):
     run = trained
     names = run_script("sample.py", f"run={run.path.resolve()}", "num_samples=8", "seed=3").stdout.split()
@@ -139,6 +141,7 @@ def test_load_latest_is_the_newest_run(trained, monkeypatch):
     assert mm.load("latest").path.resolve() == trained.path.resolve()
 
 
+@pytest.mark.slow
 def test_train_leaves_threads_and_random_state_and_runs_twice(in_tmp):
     words = write_tiny_words(in_tmp)
     torch.set_num_threads(2)
@@ -167,6 +170,7 @@ TORCH_STATE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_run_leaves_torchs_state_as_it_was(tmp_path):
     """In a fresh process (a kernel): torch's threads and defaults are the same before and after mm.train. (That
     torch's classes are as torch alone leaves them after a run: tests/test_torch_state.py, whose comparison allows

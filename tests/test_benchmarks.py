@@ -13,6 +13,7 @@ def run(module, monkeypatch, capsys, *args: str) -> str:
     return capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_throughput(words_file, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     variants = ["ours (default)", "ours (embedding=onehot)"]
@@ -21,6 +22,7 @@ def test_throughput(words_file, tmp_path, monkeypatch, capsys):
     assert "| bare lecture loop" in out and "| ours (default)" in out and "onehot / lookup step time" in out
 
 
+@pytest.mark.slow
 def test_time_to_loss(words_file, monkeypatch, capsys):
     args = ["--lecture-steps=20", "--lecture-eval=10", "--speedrun-steps=20"]  # capped far above val 2.17
     out = run(time_to_loss, monkeypatch, capsys, f"--data={words_file}", *args)
@@ -48,6 +50,7 @@ def test_time_to_loss_says_which_capped_run_falls_short():
     assert time_to_loss.compare(2.1, lecture, short).startswith("neither recipe reaches 2.1000")
 
 
+@pytest.mark.slow
 def test_sampling(words_file, monkeypatch, capsys):
     args = ["--train-steps=20", "--names=50", "--loop-names=5", "--repeats=1"]
     out = run(sampling, monkeypatch, capsys, f"--data={words_file}", *args)
@@ -61,6 +64,7 @@ def test_data(words_file, monkeypatch, capsys, block_size):
     assert "| build_contexts (ours)" in out
 
 
+@pytest.mark.slow
 def test_scale(tmp_path, monkeypatch, capsys):
     """One tiny size, one child process: the CSV has its row, the plot is written, docs/ is left alone."""
     from benchmarks import scale

@@ -21,6 +21,7 @@ from makemore.runs.layout import BEST, LAST, find_checkpoint
 from makemore.training.trainer import prepare, train
 
 
+@pytest.mark.slow
 def test_checkpoint_is_a_plain_self_describing_dict(tiny_run, tiny_cfg):
     ckpt = torch.load(tiny_run / "checkpoints" / "last.pt", weights_only=True)
     assert set(ckpt) == set(KEYS + RESUME_KEYS + LATER_KEYS)
@@ -32,6 +33,7 @@ def test_checkpoint_is_a_plain_self_describing_dict(tiny_run, tiny_cfg):
     assert best["best_val_loss"] == min(best["best_val_loss"], ckpt["best_val_loss"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["mlp", "hierarchical"])
 def test_the_checkpoint_rebuilds_the_live_model(tiny_cfg, words_file, tmp_path, model):
     overrides = [f"data.path={words_file}", *TINY, f"model={model}", "model.norm=batchnorm"]
@@ -105,6 +107,7 @@ checkpoint.save_checkpoint(path, step=2, **fields)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("instant, step", [("writing", 1), ("renaming", 1), ("never", 2)])
 def test_kill_9_while_saving_leaves_the_old_checkpoint_or_the_new_one(tmp_path, instant, step):
     path = tmp_path / "checkpoints" / "last.pt"

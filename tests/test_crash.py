@@ -56,6 +56,7 @@ def reference(words, tmp_path_factory) -> dict:
     return torch.load(RunDir(run_dir).last, weights_only=True)["model"]
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_of_a_save_storm_resumes_to_the_uninterrupted_weights(words, reference, tmp_path):
     rng = random.Random(27)
     run_dir, kills = tmp_path / "run", 6 * TRIALS
@@ -84,6 +85,7 @@ def test_sigkill_at_random_moments_of_a_save_storm_resumes_to_the_uninterrupted_
     assert all(torch.equal(final[k], reference[k]) for k in reference)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("trial", range(TRIALS))
 def test_ctrl_c_twice_in_quick_succession_prints_a_command_that_resumes(words, tmp_path, trial):
     run_dir = tmp_path / "a=b,c"  # Hydra's grammar: the printed command quotes it
@@ -105,6 +107,7 @@ def test_ctrl_c_twice_in_quick_succession_prints_a_command_that_resumes(words, t
     assert read_metrics(run_dir)["steps"] == step + 3
 
 
+@pytest.mark.slow
 def test_a_truncated_metrics_json_hides_no_run_and_the_run_resumes_to_write_it_again(words, tmp_path):
     outputs = tmp_path / "outputs"
     args = [f"data.path={words}", *TINY, "train.threads=1", "train.max_steps=20", "hydra.run.dir=outputs/a"]

@@ -3,6 +3,7 @@ and recording them leaves the training itself untouched."""
 
 import json
 
+import pytest
 import torch
 
 from helpers import compose_config, events, hparams_of
@@ -42,6 +43,7 @@ def test_flatten_gives_the_command_line_keys():
     }
 
 
+@pytest.mark.slow
 def test_run_dir_holds_every_tag_the_projector_and_the_hparams(tiny_cfg, tmp_path):
     run_dir = tmp_path / "run"
     metrics = train(tiny_cfg, run_dir, progress=False)  # TINY: 2 hidden layers, evaluations at 20, 40, 60

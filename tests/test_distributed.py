@@ -29,6 +29,7 @@ def torchrun(*args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([*command, str(ROOT / "train.py"), *args], cwd=cwd, stdout=PIPE, stderr=PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_two_processes_interrupted_and_resumed_give_the_one_process_curve(tmp_path, words_file):
     # dropout off: each rank draws its own dropout masks, so only a dropout-free run can match to 1e-4
     overrides = [f"data.path={words_file}", *TINY, "model.dropout=0.0", "train.log_interval=5"]
@@ -59,6 +60,7 @@ def test_two_processes_interrupted_and_resumed_give_the_one_process_curve(tmp_pa
         assert max(abs(a[s] - b[s]) for s in a) < 1e-4, tag
 
 
+@pytest.mark.slow
 def test_a_rank_that_fails_alone_says_why_after_rank_0s_moment():
     """A rank > 0 leaves rank 0 the moment to say why (torchrun stops the others when rank 0 exits); still running
     after it, it met what rank 0 did not, and says so itself, naming its rank."""
@@ -70,6 +72,7 @@ def test_a_rank_that_fails_alone_says_why_after_rank_0s_moment():
     assert proc.stderr == "error: (rank 1) data.path=x: no such file\n"
 
 
+@pytest.mark.slow
 def test_global_batch_must_split_evenly(tmp_path, words_file):
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(ROOT / "train.py"),

@@ -234,6 +234,7 @@ def test_measured_loss_figures_live_in_results_md():
 # ---- the commands
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page, words", ENTRY_COMMANDS, ids=[f"{p}: {' '.join(w)}"[:90] for p, w in ENTRY_COMMANDS])
 def test_entry_point_command_composes(page, words):
     script, args = entry_point(list(words))
@@ -341,6 +342,7 @@ def run(words: tuple[str, ...], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, printed", REFUSALS)
 def test_documented_refusal_prints_its_line(command, printed, tmp_path):
     proc = run(tuple(shlex.split(command)), tmp_path)
@@ -348,12 +350,14 @@ def test_documented_refusal_prints_its_line(command, printed, tmp_path):
     assert not any(tmp_path.iterdir()), "a refused command leaves nothing behind"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("words", HELP, ids=[" ".join(w) for w in HELP])
 def test_documented_help_runs(words, tmp_path):
     proc = run(words, tmp_path)
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_runs_py_on_a_fresh_clone_says_there_are_no_runs(tmp_path):
     proc = run(("python", "runs.py"), tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error: no runs under outputs or multirun"), proc.stderr

@@ -34,6 +34,7 @@ def members(sweep):
     return [model_from_checkpoint(load_checkpoint(sweep / str(i) / "checkpoints" / "best.pt"))[0] for i in (0, 1)]
 
 
+@pytest.mark.slow
 def test_the_ensemble_predicts_the_mean_of_its_members_distributions(sweep):
     a, b = members(sweep)
     ensemble = Ensemble([a, b])
@@ -49,6 +50,7 @@ def test_the_ensemble_predicts_the_mean_of_its_members_distributions(sweep):
     assert Ensemble([a, a])(idx)[0].allclose(F.log_softmax(a(idx)[0], -1), atol=1e-6)  # one model twice: that model
 
 
+@pytest.mark.slow
 def test_evaluate_on_a_sweep_never_loses_to_its_members_mean(sweep):
     """Jensen: -log of a mean of probabilities is at most the mean of the -logs, target by target, so on a split too."""
     ckpt = load_checkpoint(sweep / "0" / "checkpoints" / "best.pt")
@@ -66,6 +68,7 @@ def test_evaluate_on_a_sweep_never_loses_to_its_members_mean(sweep):
     assert listed["loss"] == report["loss"]  # a list of the runs is the sweep's directory
 
 
+@pytest.mark.slow
 def test_a_transformer_and_an_lstm_predict_together(sweep, tmp_path):
     """Families that read the same context (the whole word so far) mix: the ensemble of experiment=zoo_pair."""
     ckpt = load_checkpoint(sweep / "0" / "checkpoints" / "best.pt")
@@ -85,6 +88,7 @@ def test_a_transformer_and_an_lstm_predict_together(sweep, tmp_path):
     assert len(names) == 20 and all(n.isalpha() for n in names)
 
 
+@pytest.mark.slow
 def test_sample_and_score_take_several_runs(sweep):
     runs = f"run=[{sweep / '0'},{sweep / '1'}]"
     names = run_script("sample.py", runs, "num_samples=30", "seed=3").stdout.split()
@@ -95,6 +99,7 @@ def test_sample_and_score_take_several_runs(sweep):
     assert {r["word"] for r in rows} == {"emma", "ava"} and all(math.isfinite(r["nll_per_char"]) for r in rows)
 
 
+@pytest.mark.slow
 def test_runs_that_cannot_predict_together_are_refused_in_one_line(sweep, tmp_path):
     other_words = tmp_path / "other"
     other_words.mkdir()

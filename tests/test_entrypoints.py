@@ -24,6 +24,7 @@ def scalars(run_dir: Path, tag: str) -> dict[int, float]:
     return {e.step: e.value for e in acc.Scalars(tag)}
 
 
+@pytest.mark.slow
 def test_every_config_and_experiment_composes():
     groups = {g.name: sorted(p.stem for p in g.glob("*.yaml")) for g in CONFIGS.iterdir() if g.is_dir()}
     assert groups["embedding"] == ["lookup", "onehot"] and "lecture_mlp" in groups["experiment"]
@@ -54,6 +55,7 @@ def test_lecture_mlp_is_the_lecture_recipe():
     assert (cfg.train.max_steps, cfg.train.batch_size, cfg.model.init) == (200000, 32, "lecture")
 
 
+@pytest.mark.slow
 def test_train_then_sample(tmp_path, words_file):
     run_dir = tmp_path / "outputs" / "run1"
     run_script("train.py", f"data.path={words_file}", *TINY, f"hydra.run.dir={run_dir}")
@@ -76,6 +78,7 @@ def test_train_then_sample(tmp_path, words_file):
     assert len(newest.stdout.splitlines()) == 3 and all(n.startswith("ma") for n in newest.stdout.split())
 
 
+@pytest.mark.slow
 def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
     sweep = tmp_path / "multirun"
     overrides = [f"data.path={words_file}", *TINY, "train.max_steps=80", "train.log_interval=5"]  # 4 evaluations
@@ -97,6 +100,7 @@ def test_lookup_and_onehot_sweep_gives_coinciding_curves(tmp_path, words_file):
         assert a.num == b.num == 26 * 4 and abs(a.sum - b.sum) < 1e-4 and abs(a.max - b.max) < 1e-4, tag
 
 
+@pytest.mark.slow
 def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):
     m1 = train(tiny_cfg, tmp_path / "a", progress=False)
     m2 = train(tiny_cfg, tmp_path / "b", progress=False)
@@ -107,6 +111,7 @@ def test_same_seed_same_run_bit_for_bit(tiny_cfg, tmp_path):
     assert all(torch.equal(w1[k], w2[k]) for k in w1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -144,6 +149,7 @@ def test_bad_values_are_errors_the_entry_points_print_in_one_line(tmp_path, args
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
+@pytest.mark.slow
 def test_sample_bad_arguments_get_one_line_and_no_names(tiny_run, tmp_path):
     from test_checkpoint import Boom
 
@@ -159,6 +165,7 @@ def test_sample_bad_arguments_get_one_line_and_no_names(tiny_run, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident memory from /proc")
 def test_ten_million_names_stream_in_bounded_memory(tiny_run):
     def rss_mb(pid):
@@ -186,12 +193,14 @@ def test_ten_million_names_stream_in_bounded_memory(tiny_run):
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow
 def test_sample_help_shows_only_its_own_keys():
     out = run_script("sample.py", "--help").stdout  # score.py and evaluate.py share its help (hydra/help=own_keys)
     assert out.startswith("sample.py takes the keys below") and "temperature: 1.0" in out and "num_samples: 20" in out
     assert not any(group in out for group in ("experiment", "optim", "model:", "embedding", "hparams_search"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", ["train.py", "sample.py", "score.py", "evaluate.py"])
 def test_help_into_a_pipe_closed_early_ends_quietly(script):
     """`python train.py --help | head -1`: the reader goes away after one line; the rest of the help is no error."""
@@ -203,6 +212,7 @@ def test_help_into_a_pipe_closed_early_ends_quietly(script):
     assert proc.wait(timeout=60) == 0 and "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
 
 
+@pytest.mark.slow
 def test_sample_bad_input(tmp_path):
     proc = run_script("sample.py", f"run={tmp_path / 'nowhere'}", check=False)
     assert proc.returncode != 0 and "no such run" in proc.stderr and "Traceback" not in proc.stderr

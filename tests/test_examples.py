@@ -7,6 +7,7 @@ import torch
 
 import makemore.data.examples
 import makemore.inference.evaluation
+from makemore.compute.device import torch_threads
 from makemore.config import ModelConfig
 from makemore.data.examples import Examples, RandomBatches, build_contexts, build_sequences
 from makemore.data.vocab import Vocab
@@ -136,12 +137,16 @@ def test_evaluation_does_not_depend_on_the_chunk_size(name, sequence, monkeypatc
     torch.manual_seed(0)
     model = build_model_for(name, sequence)
     examples = Examples.build(WORDS, VOCAB, model.block_size, sequence)
-    whole = evaluate(model, examples)
-    monkeypatch.setattr(makemore.inference.evaluation, "CPU_EVAL_POSITIONS", 7 * (model.block_size if sequence else 1))
-    monkeypatch.setattr(makemore.inference.evaluation, "chunk_rows", lambda ex: 7)
-    # equal to float32 rounding of single rows: a GRU's matmuls round a row's logits differently in a batch of 7
-    # than in one of 170 (1e-10 apart here); the MLP's agree to 1e-12
-    assert evaluate(model, examples) == pytest.approx(whole, rel=1e-12 if name == "mlp" else 1e-8)
+    with torch_threads(1):  # at 2 threads a matmul splits its rows by the batch's size: another rounding per batch
+        whole = evaluate(model, examples)
+        monkeypatch.setattr(
+            makemore.inference.evaluation, "CPU_EVAL_POSITIONS", 7 * (model.block_size if sequence else 1)
+        )
+        monkeypatch.setattr(makemore.inference.evaluation, "chunk_rows", lambda ex: 7)
+        # equal to float32 rounding of single rows: a GRU's matmuls round a row's logits differently in a batch of 7
+        # than in one of 170 (1e-10 apart here); the MLP's agree to 1e-12
+        chunked = evaluate(model, examples)
+    assert chunked == pytest.approx(whole, rel=1e-12 if name == "mlp" else 1e-8)
     X, Y = examples.chunk(0, len(examples))
     with torch.no_grad():
         _, loss = model.eval()(X, Y)

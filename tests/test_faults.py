@@ -72,6 +72,7 @@ def sample_load(path: Path):
 # --- 1. a bad run doesn't end a sweep -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["basic", "joblib"])
 def test_a_refused_and_a_diverged_run_do_not_end_the_sweep(tmp_path, words_file, launcher):
     if launcher == "joblib":
@@ -88,6 +89,7 @@ def test_a_refused_and_a_diverged_run_do_not_end_the_sweep(tmp_path, words_file,
     assert "2 of 3 runs failed" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_sweep_where_every_run_fails_exits_non_zero(tmp_path, words_file):
     sweep = tmp_path / "multirun"
     proc = run_script("train.py", "-m", "model.dropout=1.5,2", f"data.path={words_file}", *TINY,
@@ -100,6 +102,7 @@ def test_a_sweep_where_every_run_fails_exits_non_zero(tmp_path, words_file):
 # a refused Optuna trial is a failed trial and the search goes on: test_sweeps.py's Optuna search proves it
 
 
+@pytest.mark.slow
 def test_outside_a_sweep_a_refusal_is_still_one_line_and_exit_2(tmp_path, words_file):
     proc = run_script("train.py", f"data.path={words_file}", *TINY, "optim.lr=-1", f"hydra.run.dir={tmp_path / 'r'}",
                       check=False)  # fmt: skip
@@ -122,6 +125,7 @@ def wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_second_process_on_a_live_run_directory_is_refused_naming_the_pid(tmp_path, words_file):
     run_dir = tmp_path / "run"
     args = [f"data.path={words_file}", *TINY, "train.max_steps=10000000", "train.eval_interval=1000"]
@@ -162,6 +166,7 @@ def test_a_killed_run_leaves_no_stuck_lock(tmp_path):
     release(run_dir)
 
 
+@pytest.mark.slow
 def test_runs_started_in_the_same_second_get_their_own_directories(tmp_path, words_file):
     # the names the next seconds would take are taken already: each run must find a name of its own
     seconds = [datetime.now() + timedelta(seconds=s) for s in range(30)]
@@ -176,6 +181,7 @@ def test_runs_started_in_the_same_second_get_their_own_directories(tmp_path, wor
     assert all(sorted(p.name for p in t.iterdir()) == ["someone_elses.txt"] for t in taken)
 
 
+@pytest.mark.slow
 def test_sweeps_started_in_the_same_second_get_their_own_directories(tmp_path, words_file):
     """multirun/DATE/TIME is claimed as a run's directory is: a taken name gets _2, and every job of the sweep (here in
     joblib's worker processes) writes into the one it claimed."""
@@ -236,6 +242,7 @@ def test_sizes_that_cannot_be_allocated_are_refused_before_starting(tmp_path, wo
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 
+@pytest.mark.slow
 def test_the_address_space_limit_counts(tmp_path, words_file):
     # 20,000 hidden units: 400 million weights, 6 GB with gradients and AdamW's moments, over a 4 GB `ulimit -v`
     args = [f"data.path={words_file}", *TINY, "model.n_hidden=20000", f"hydra.run.dir={tmp_path / 'r'}"]
@@ -249,6 +256,7 @@ def test_the_address_space_limit_counts(tmp_path, words_file):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_sampling_memory_is_bounded_whatever_max_len(tiny_run):
     # the sampler used to allocate 8192 x max_len ids up front: 800 GB here, under a 4 GB `ulimit -v`
     proc = subprocess.run([sys.executable, str(ROOT / "sample.py"), f"run={tiny_run}", "num_samples=50",
@@ -258,6 +266,7 @@ def test_sampling_memory_is_bounded_whatever_max_len(tiny_run):
     assert len(proc.stdout.splitlines()) == 50
 
 
+@pytest.mark.slow
 def test_only_new_gives_up_in_bounded_time_saying_how_many_it_found(tmp_path):
     words = tmp_path / "emma.txt"
     words.write_text("emma\n" * 50)  # a model that can only ever say "emma", a training word
@@ -282,6 +291,7 @@ def can_mount_tmpfs(folder: Path) -> bool:
     return ok
 
 
+@pytest.mark.slow
 def test_a_full_disk_while_saving_is_one_line_and_the_good_checkpoint_resumes(tmp_path, words_file):
     """checkpoints/ is a tiny tmpfs: best.pt fits, the last.pt written right after it doesn't."""
     run_dir = tmp_path / "run"
@@ -308,6 +318,7 @@ def test_a_full_disk_while_saving_is_one_line_and_the_good_checkpoint_resumes(tm
         subprocess.run(["umount", str(checkpoints)])
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_while_saving_is_one_line(tmp_path, words_file):
     """RLIMIT_FSIZE (ulimit -f) needs no root: a write past it fails with EFBIG (SIGXFSZ ignored, as shells do)."""
 
@@ -324,6 +335,7 @@ def test_a_file_size_limit_while_saving_is_one_line(tmp_path, words_file):
     assert list((run_dir / "checkpoints").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_corrupt_last_pt_resumes_from_best_pt(tmp_path, words_file, caplog):
     run_dir = tmp_path / "run"
     args = [f"data.path={words_file}", *TINY, "train.max_steps=40", f"hydra.run.dir={run_dir}"]
@@ -337,6 +349,7 @@ def test_a_corrupt_last_pt_resumes_from_best_pt(tmp_path, words_file, caplog):
     assert json.loads((run_dir / "metrics.json").read_text())["steps"] == 60
 
 
+@pytest.mark.slow
 def test_sample_into_a_full_stdout_is_one_line(tiny_run):
     with open("/dev/full", "w") as full:
         proc = subprocess.run([sys.executable, str(ROOT / "sample.py"), f"run={tiny_run}", "num_samples=100000"],
@@ -345,6 +358,7 @@ def test_sample_into_a_full_stdout_is_one_line(tiny_run):
     assert proc.returncode == 2
 
 
+@pytest.mark.slow
 def test_sample_into_an_ascii_stdout(tmp_path):
     words = tmp_path / "accents.txt"
     words.write_text("josé\nzoë\nrenée\nanaïs\nchloé\nmaëlle\nnoël\nbéa\n" * 5)
@@ -367,6 +381,7 @@ def test_cuda_without_cuda_is_one_line(tmp_path, words_file):
     one_line_refusal(err, "train.device='cuda'", "no CUDA GPU")
 
 
+@pytest.mark.slow
 def test_compile_without_a_cpp_compiler_is_one_line(tmp_path, words_file):
     broken = tmp_path / "bin"
     broken.mkdir()

@@ -57,6 +57,7 @@ def test_shared_rows_are_the_sources_new_rows_fresh_old_only_rows_gone(source, t
     assert not any(torch.equal(row, gone) for row in table)
 
 
+@pytest.mark.slow
 def test_a_fine_tuned_run_trains_from_step_0_with_the_sources_shape(source, tmp_path):
     run, ckpt = source
     path, _, _ = new_words(tmp_path, ckpt)
@@ -70,6 +71,7 @@ def test_a_fine_tuned_run_trains_from_step_0_with_the_sources_shape(source, tmp_
     assert "é" in tuned["vocab"] and "z" not in tuned["vocab"]
 
 
+@pytest.mark.slow
 def test_a_conflicting_model_override_and_resume_are_refused(source, tmp_path):
     run, ckpt = source
     path, _, _ = new_words(tmp_path, ckpt)

@@ -42,6 +42,7 @@ def flip_bits_in_every_tensor(source: Path, target: Path) -> None:
     target.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 def test_a_flipped_bit_in_a_weight_is_refused_by_every_tool(run, tmp_path):
     best = run[0] / "checkpoints" / "best.pt"
     damaged = tmp_path / "damaged.pt"
@@ -101,6 +102,7 @@ def refused(call, *fragments) -> str:
     return line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CRAFTED))
 def test_a_crafted_checkpoint_is_refused_in_one_line_by_every_loader(run, tmp_path, case):
     change, fragment = CRAFTED[case]

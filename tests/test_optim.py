@@ -33,6 +33,7 @@ def test_bad_values_name_the_key(field, value):
         OptimConfig(**{field: value})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sgd", "adamw"])
 def test_fused_optimizer_makes_the_same_updates(name):
     import torch

@@ -21,6 +21,7 @@ def unknown(key: str, hint: str) -> str:
     return f"error: unknown config key {key} (not in makemore/config.py); {hint}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, arg, message",
     [
@@ -36,6 +37,7 @@ def test_unknown_keys_are_refused_in_one_line_and_leave_no_run_dir(tmp_path, scr
     assert not (tmp_path / "outputs").exists()  # refused before Hydra makes a run dir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, args, message",
     [
@@ -85,6 +87,7 @@ def test_a_key_only_a_yaml_file_adds_is_refused_after_composing():
         to_dataclass(cfg)
 
 
+@pytest.mark.slow
 def test_missing_data_leaves_no_run_dir(tmp_path):
     proc = run_script("train.py", "data.path=missing.txt", cwd=tmp_path, check=False)
     assert proc.returncode == 2 and proc.stderr.strip() == "error: data.path missing.txt: no such file"
@@ -95,6 +98,7 @@ def tree(path):
     return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
 
 
+@pytest.mark.slow
 def test_refused_and_finished_resumes_leave_the_run_as_it_was(tmp_path, words_file):
     run_dir = tmp_path / "outputs" / "run1"
     run_script("train.py", f"data.path={words_file}", *TINY, "train.threads=1", f"hydra.run.dir={run_dir}")
@@ -114,6 +118,7 @@ def test_refused_and_finished_resumes_leave_the_run_as_it_was(tmp_path, words_fi
     assert tree(run_dir) == before and (run_dir / "train.log").read_bytes() == log  # no evaluation, no event file
 
 
+@pytest.mark.slow
 def test_sampling_a_text_file_says_it_is_not_a_checkpoint(tmp_path, words_file):
     proc = run_script("sample.py", f"run={words_file}", cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

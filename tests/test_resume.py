@@ -63,6 +63,7 @@ def assert_same(a, b, where=""):
         assert a == b or (a != a and b != b), f"{where}: {a!r} != {b!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "stop, signum",
     [(0, signal.SIGINT), (5, signal.SIGTERM), (13, signal.SIGINT), (23, signal.SIGINT)],
@@ -93,6 +94,7 @@ def test_interrupted_and_resumed_is_the_uninterrupted_run(words, reference, tmp_
     assert projector[0].read_text() == projector[1].read_text()  # every evaluation's embedding table, resumed or not
 
 
+@pytest.mark.slow
 def test_resume_from_an_evaluation_checkpoint_after_a_kill(words, reference, tmp_path, monkeypatch):
     """kill -9 after step 19 leaves last.pt of step 16 and events up to step 19: those are hidden, not doubled."""
     run_dir = tmp_path / "run"
@@ -145,6 +147,7 @@ def test_resume_refuses_other_words_and_old_or_foreign_files(words, reference, t
     assert not (tmp_path / "checkpoints").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "interrupt, message, why",
     [
@@ -178,6 +181,7 @@ def test_a_divergence_found_at_an_evaluation(words, tmp_path, monkeypatch):
     assert load_checkpoint(tmp_path / "checkpoints" / "last.pt")["step"] == 8
 
 
+@pytest.mark.slow
 def test_ctrl_c_and_sigterm_on_train_py_then_the_printed_command_resumes(words, tmp_path):
     run_dir = tmp_path / "run"
     overrides = [f"data.path={words}", *TINY, "train.max_steps=1000000", "train.eval_interval=10"]
@@ -213,6 +217,7 @@ def test_ctrl_c_and_sigterm_on_train_py_then_the_printed_command_resumes(words, 
     assert "resuming" in (run_dir / "train.log").read_text()
 
 
+@pytest.mark.slow
 def test_resume_latest_picks_the_newest_unfinished_run(words, tmp_path, monkeypatch):
     """Under outputs/ and multirun/: a finished run, one at its max_steps without metrics.json, and two unfinished."""
     meddle(monkeypatch, signals={10: signal.SIGINT})

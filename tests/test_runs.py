@@ -45,6 +45,7 @@ def test_runs_lists_every_run_sorted_by_val_loss(tmp_path, monkeypatch, capsys):
     assert bad.value.code == 2 and capsys.readouterr().err.startswith("error: sort=speed is not a column")
 
 
+@pytest.mark.slow
 def test_no_runs_is_one_line(tmp_path):
     proc = run_script("runs.py", cwd=tmp_path, check=False)
     assert proc.returncode == 2 and proc.stderr.startswith("error: no runs under outputs or multirun")

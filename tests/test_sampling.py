@@ -61,6 +61,7 @@ def test_first_character_is_never_the_boundary():
     assert all(len(n) >= 1 for n in out)
 
 
+@pytest.mark.slow
 def test_generate_yields_exactly_n_and_only_new_excludes(model):
     common = set(names(model, n=2000, seed=3))
     out = list(generate(model, VOCAB, 300, torch.Generator().manual_seed(4), exclude=common, max_len=8))

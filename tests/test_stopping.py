@@ -15,6 +15,7 @@ from makemore.training.stops import TrainingInterrupted, evaluations_since
 from makemore.training.trainer import train
 
 
+@pytest.mark.slow
 def test_max_time_stops_early_exits_normally_and_leaves_a_complete_run(tmp_path, words_file):
     run_dir = tmp_path / "run"
     budget = 0.05  # minutes: 3 s of a run that would take minutes
@@ -64,6 +65,7 @@ def test_evaluations_since_the_best():
     assert evaluations_since(best_step=40, step=80, eval_interval=20) == 2
 
 
+@pytest.mark.slow
 def test_patience_stops_after_that_many_evaluations_without_a_new_best(tmp_path, words_file, monkeypatch):
     # evaluations every 20 steps: the best at step 40, none better at 60 and 80: patience 2 stops after step 80
     monkeypatch.setattr(trainer, "evaluate", ScriptedVal([3.0, 2.5, 2.6, 2.7]))
@@ -75,6 +77,7 @@ def test_patience_stops_after_that_many_evaluations_without_a_new_best(tmp_path,
     assert last["step"] == 80
 
 
+@pytest.mark.slow
 def test_patience_counts_on_across_a_resume(tmp_path, words_file, monkeypatch):
     overrides = [f"data.path={words_file}", *TINY, "train.max_steps=400", "train.patience=2"]
     monkeypatch.setattr(trainer, "evaluate", ScriptedVal([3.0, 2.5, 2.6]))

@@ -22,6 +22,7 @@ def complete_runs(sweep: Path, failed: set[str] = frozenset()) -> list[Path]:
 LAUNCHERS = [("joblib", "hydra_joblib_launcher"), ("submitit_local", "hydra_submitit_launcher")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("launcher, plugin", LAUNCHERS)
 def test_launchers_run_the_sweep_in_other_processes(tmp_path, words_file, launcher, plugin):
     pytest.importorskip(f"hydra_plugins.{plugin}", reason='needs pip install -e ".[sweep]"')
@@ -41,6 +42,7 @@ def test_launchers_run_the_sweep_in_other_processes(tmp_path, words_file, launch
         assert (sweep / ".submitit").is_dir()  # submitit really ran the jobs
 
 
+@pytest.mark.slow
 def test_optuna_search_reports_its_best_trial_and_a_refused_trial_is_a_failed_one(tmp_path, words_file):
     """One search proves both (issue 12's fault and the sweeper): a refused trial is a failed trial, not the end."""
     pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason='needs pip install -e ".[sweep]"')
@@ -74,6 +76,7 @@ def test_optuna_search_reports_its_best_trial_and_a_refused_trial_is_a_failed_on
     assert "setup plugin" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_zoo_pair_trains_a_transformer_and_an_lstm_at_once_to_be_used_together(tmp_path, words_file):
     """experiment=zoo_pair, shrunk: its sweep over +member runs best_transformer and best_lstm side by side under
     joblib, and evaluate.py on the sweep's directory scores them together, below the mean of the two."""

@@ -10,6 +10,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT
 
 COMMON = """
@@ -80,6 +82,7 @@ def run(script: str, *args: str, cwd) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_importing_and_training_leave_torch_as_torch_alone_would(tmp_path):
     alone = run(TORCH_ALONE, cwd=tmp_path)
     after_a_run = run(WITH_MAKEMORE, str(ROOT / "data" / "names.txt"), str(tmp_path), cwd=tmp_path)

@@ -35,6 +35,7 @@ def refused(proc, start: str):
     assert len(lines) == 1 and lines[0].startswith(f"error: {start}"), proc.stderr
 
 
+@pytest.mark.slow
 def test_score_ranks_words_and_skips_unknown_characters(run, tmp_path):
     words = tmp_path / "candidates.txt"
     words.write_text("emma\nxzzt\nzoë\n\nava\n")
@@ -52,6 +53,7 @@ def test_score_ranks_words_and_skips_unknown_characters(run, tmp_path):
     refused(table, "words - (stdin): has no words")
 
 
+@pytest.mark.slow
 def test_evaluate_gives_back_the_runs_own_losses_exactly(run, tmp_path):
     metrics = json.loads((run / "metrics.json").read_text())
     last = json.loads(run_script("evaluate.py", f"run={run}/checkpoints/last.pt", "format=json", cwd=tmp_path).stdout)
@@ -67,6 +69,7 @@ def test_evaluate_gives_back_the_runs_own_losses_exactly(run, tmp_path):
     assert f"loss {metrics['test_loss']:.4f} nats per character" in test
 
 
+@pytest.mark.slow
 def test_sample_lists_the_likeliest_names_and_prints_quality(run, tmp_path):
     proc = run_script("sample.py", f"run={run}", "mode=likeliest", "num_samples=5", "stats=true", cwd=tmp_path)
     lines = [line.split("\t") for line in proc.stdout.splitlines()]
@@ -102,6 +105,7 @@ def test_dropout_samples_reach_every_use_command(run, tmp_path, monkeypatch):
     assert len(what_the_script_does("sample.py", [f"run={run}", "num_samples=5", "dropout_samples=4"])) == 5
 
 
+@pytest.mark.slow
 def test_a_missing_run_is_refused_in_one_line(tmp_path):
     # the entry point itself: evaluate.py prints a USER_ERRORS refusal as one line and exits 2 (score.py's is
     # test_score_ranks_words_and_skips_unknown_characters' empty stdin, sample.py's in test_entrypoints.py)

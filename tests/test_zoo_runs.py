@@ -33,6 +33,7 @@ def scalars(run_dir, tag) -> dict[int, float]:
     return {e.step: e.value for e in events(run_dir).Scalars(tag)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", MODELS)
 def test_lookup_and_onehot_give_the_same_curves(family, words_file, tmp_path):
     for embedding in ("lookup", "onehot"):
@@ -48,6 +49,7 @@ def test_lookup_and_onehot_give_the_same_curves(family, words_file, tmp_path):
         assert any(t.startswith("act/") for t in tags["histograms"]), tags["histograms"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", MODELS)
 def test_train_then_sample_every_family(family, words_file, tmp_path):
     train(compose_config(overrides(family, words_file)), tmp_path / "run", progress=False)
@@ -77,6 +79,7 @@ def nll_one_character_at_a_time(model, vocab, words) -> float:
     return total / count
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", ["mlp", "bigram", "transformer", "gru"])
 def test_one_comparable_number_for_every_family(family, words_file, tmp_path):
     trainer = prepare(compose_config(overrides(family, words_file)), tmp_path / "run")

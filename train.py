@@ -3,7 +3,7 @@
     python train.py                                   # the default recipe on the bundled names
     python train.py embedding=onehot                  # the same model with one_hot(x) @ W
     python train.py -m embedding=lookup,onehot train.max_steps=2000
-    python train.py experiment=lecture_mlp data.path=names.txt  # the lectures' list (README: Experiments)
+    python train.py experiment=lecture_mlp data.path=names.txt  # the lectures' list (docs/data.md)
     python train.py train.resume=outputs/2026-11-28/10-00-00   # go on where an interrupted run stopped
     python train.py train.resume=latest                        # ... the newest unfinished run
     python train.py train.max_time=10 optim.schedule_over=time # 10 minutes, the lr decaying to min_lr at the tenth

@@ -1,11 +1,11 @@
 """The run configuration: plain dataclasses, one per config group.
 
-train.py registers `Config` with Hydra's ConfigStore, so every YAML file and command-line
-override is checked against these fields and types at start-up. Only the entry points and
-makemore/cli.py import Hydra: `train(Config(...))` works from a test or a notebook.
+The entry points register these with Hydra's ConfigStore (makemore/cli/configs.py), so every YAML file and
+command-line override is checked against these fields and types at start-up. Only the entry points, makemore/cli/
+and makemore/api/ import Hydra: `train(Config(...))` works from a test or a notebook.
 
-The defaults here are the default recipe (`python train.py`): a modern MLP that trains
-in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lecture's.
+The defaults here are the default recipe (`python train.py`): a modern MLP that trains in about a minute on two
+CPU cores (docs/results.md). `experiment=lecture_mlp` swaps in the lecture's.
 """
 
 from dataclasses import dataclass, field
@@ -73,7 +73,9 @@ class ModelConfig:
     n_layers: int = 2  # hidden layers (Linear -> norm -> tanh -> dropout), at least 1; transformer: blocks
     n_head: int = 4  # transformer only: attention heads, each n_embd // n_head wide
     norm: str = "layernorm"  # none | batchnorm | layernorm, before each tanh (lecture part 3)
-    dropout: float = 0.1  # after each tanh (transformer: attention, residuals, embeddings); names overfit 200k params
+    dropout: float = (
+        0.1  # after each tanh (transformer: attention, residuals, embeddings): the names overfit a model this size
+    )
     init: str = "scaled"  # scaled: tanh-gain/sqrt(fan_in) and a small output layer; lecture: torch.randn everywhere
 
     def __post_init__(self):
@@ -135,7 +137,7 @@ class TrainConfig:
     max_time: float | None = None  # minutes of training; stop at the first loss/train point past them. null: no limit
     patience: int | None = None  # evaluations in a row without a new best val before stopping; null: never stop early
     init_from: str | None = None  # fine-tune: a run directory or checkpoint whose weights (and shape) start this run
-    threads: int = 0  # torch's intra-op CPU threads; 0: torch's default (one per core). Small models run best on 1
+    threads: int = 0  # torch's intra-op CPU threads; 0: auto, 1 for a small model's step, else torch's default
     compile: bool = False  # torch.compile the training forward/backward: a one-off compile, needs a C++ compiler
     precision: str = "fp32"  # fp32 | bf16: autocast of the training steps (for GPUs; evaluation stays fp32)
 

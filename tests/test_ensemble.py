@@ -22,7 +22,7 @@ TRANSFORMER = ["model=transformer", "model.n_embd=8", "model.n_head=2", "model.n
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    """A -m sweep's directory of two Transformers that differ only in their seed, as the README's recipe trains."""
+    """A -m sweep's directory of two Transformers that differ only in their seed, as experiment=transformer_pair."""
     tmp = tmp_path_factory.mktemp("ensemble")
     words = write_tiny_words(tmp)
     sweep = tmp / "sweep"

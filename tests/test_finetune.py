@@ -88,7 +88,7 @@ def test_a_conflicting_model_override_and_resume_are_refused(source, tmp_path):
 
 
 def test_the_fine_tuning_examples_list_is_new_to_the_bundled_names():
-    # the README's fine-tuning measurement rests on this: 400 names the source run never saw, same alphabet
+    # docs/results.md's fine-tuning measurement rests on this: 400 names the source run never saw, same alphabet
     data = Path(__file__).resolve().parents[1] / "data"
     old = (data / "old_names.txt").read_text(encoding="utf-8").split()
     bundled = (data / "names.txt").read_text(encoding="utf-8").split()

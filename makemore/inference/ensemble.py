@@ -1,5 +1,5 @@
 """Several trained runs as one model: the mean of their next-character distributions. sample.py, score.py and
-evaluate.py take `run=[RUN_A,RUN_B]`, or a -m sweep's directory for all of its runs.
+evaluate.py take `run=[RUN_A,RUN_B]`, or a -m sweep's directory for all of its runs (inference/loading.py).
 
     trained = load_trained(["multirun/2026-11-29/03-15-00/0", "multirun/2026-11-29/03-15-00/1"], key="run")
     trained.model          # an Ensemble: logits, loss = model(idx, targets), as any family (makemore/models/base.py)
@@ -9,10 +9,9 @@ evaluate.py take `run=[RUN_A,RUN_B]`, or a -m sweep's directory for all of its r
 
 Independently trained models make different mistakes, so the mean of their distributions is better than a typical
 member: its loss (negative log-likelihood) is never above the mean of the members' losses (log is concave: Jensen),
-and on the lectures' names two Transformers, each trained for 20 minutes on one core, beat the better one by 0.016
-(val 1.9059 against 1.9217 and 1.9239; 64 and 96 wide, experiment=transformer_pair: 1.9040 against 1.9286 and
-1.9346; README: The model zoo). Models of two families make more different mistakes than two of one family: a
-Transformer and an LSTM (experiment=zoo_pair) together gain more than two Transformers. The members must read the
+and on the lectures' names two Transformers trained side by side beat the better one (experiment=transformer_pair).
+Models of two families make more different mistakes than two of one family: a Transformer and an LSTM
+(experiment=zoo_pair) together gain more than two Transformers. The figures: docs/results.md. The members must read the
 same vocabulary and the same context (all window or all sequence models, one block_size), whatever their family;
 each runs its own way: a Transformer keeps its key/value cache while sampling.
 """

@@ -8,6 +8,7 @@ The defaults here are the default recipe (`python train.py`): a modern MLP that 
 in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lecture's.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,15 @@ DEVICES = ("auto", "cpu", "cuda", "mps")  # and cuda:N
 PRECISIONS = ("fp32", "bf16")
 
 
+def _char_class(chars: str) -> bool:
+    """chars is the inside of one regex class: [chars] compiles, and no bare ] closes it early."""
+    try:
+        re.compile(f"[{chars}]")
+    except re.error:
+        return False
+    return bool(chars) and "]" not in re.sub(r"\\.", "", chars)
+
+
 @dataclass
 class DataConfig:
     path: str = "data/names.txt"  # one word per line; relative paths are tried in the cwd, then beside train.py
@@ -50,9 +60,15 @@ class DataConfig:
     # hierarchical 2 ** n_layers, rnn/gru/lstm/bow/transformer the longest word + 1)
     block_size: int | None = None
     split_seed: int = 42  # random.Random(42).shuffle gives the makemore lectures' exact 80/10/10 split
+    column: str | None = None  # a table (CSV, TSV: a header, a delimiter on every line): the header's column to read
+    lowercase: bool = False  # fold capitals into lowercase first (Emma and emma: one word, one set of letters)
+    chars: str | None = None  # keep only words made of these characters, a regex class (a-z, "a-z'-"); null: all
 
     def __post_init__(self):
         _check(bool(self.path), "data.path", self.path, "a path to a text file with one word per line")
+        _check(self.column is None or bool(str(self.column)), "data.column", self.column, "a column name, or null")
+        _check(self.chars is None or _char_class(self.chars), "data.chars", self.chars,
+               "characters as a regex class, e.g. a-z or a-z'- (null: every word)")  # fmt: skip
         ok = self.block_size is None or self.block_size >= 1
         _check(ok, "data.block_size", self.block_size, "null (the model's own) or an integer >= 1")
 

@@ -1,6 +1,6 @@
 """Print new words from a trained run, one per line and nothing else on stdout.
 
-python sample.py                              # 20 names from the newest run under outputs/
+python sample.py                              # 20 names from the newest run under outputs/ (or run=latest)
 python sample.py run=outputs/2026-11-28/10-00-00 num_samples=50 temperature=0.8
 python sample.py prefix=ka top_k=5 only_new=true
 python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name twice, quality numbers on stderr

@@ -204,8 +204,8 @@ class Config:
 
 @dataclass
 class SampleConfig:
-    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    # a run directory or a checkpoint file; default (or latest): the newest run under outputs/. Several: run=[A,B] or
+    # a -m sweep's directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
     run: Any = None
     num_samples: int = 20  # names printed, one per line
     seed: int = 0  # same seed, same names
@@ -250,8 +250,8 @@ SPLITS = ("train", "val", "test")
 
 @dataclass
 class ScoreConfig:
-    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    # a run directory or a checkpoint file; default (or latest): the newest run under outputs/. Several: run=[A,B] or
+    # a -m sweep's directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
     run: Any = None
     words: str | None = None  # a file with one word per line, or - for stdin
     word: Any = None  # words given inline: word=emma or 'word=[emma,xqzt]'
@@ -279,8 +279,8 @@ class EvalDataConfig:
 
 @dataclass
 class EvaluateConfig:
-    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
+    # a run directory or a checkpoint file; default (or latest): the newest run under outputs/. Several: run=[A,B] or
+    # a -m sweep's directory, whose models predict together (the mean of their distributions: makemore/ensemble.py)
     run: Any = None
     data: EvalDataConfig = field(default_factory=EvalDataConfig)
     split: str | None = None  # train | val | test of the run's own words; null: val, unless data.path is given

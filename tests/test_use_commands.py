@@ -5,6 +5,8 @@ import csv
 import io
 import json
 import math
+import shutil
+from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -15,6 +17,7 @@ import score
 from helpers import CONFIGS, TINY, compose_config, run_script, write_tiny_words
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
+from makemore.inference.loading import load_trained
 from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.runs.layout import BEST, LAST, find_checkpoint
 from makemore.training.trainer import train
@@ -100,6 +103,17 @@ def test_dropout_samples_reach_every_use_command(run, tmp_path, monkeypatch):
     assert scored("dropout_samples=8").keys() == {"emma", "ava"}
     assert scored("dropout_samples=8") != pytest.approx(scored(), abs=1e-5)
     assert len(what_the_script_does("sample.py", [f"run={run}", "num_samples=5", "dropout_samples=4"])) == 5
+
+
+def test_run_latest_is_the_newest_run_for_every_use_command(run, tmp_path, monkeypatch):
+    for name in ("a", "b"):  # b written last: the newest
+        shutil.copytree(run / "checkpoints", tmp_path / "outputs" / "2026-11-28" / name / "checkpoints")
+    monkeypatch.chdir(tmp_path)
+    newest = Path("outputs/2026-11-28/b/checkpoints") / BEST
+    assert load_trained("latest").source == load_trained(None).source == str(newest)
+    assert what_the_script_does("evaluate.py", ["run=latest"])["checkpoint"] == str(newest)
+    assert what_the_script_does("score.py", ["run=latest", "word=emma"])[2] == str(newest)
+    assert len(what_the_script_does("sample.py", ["run=latest", "num_samples=3"])) == 3
 
 
 def test_a_missing_run_is_refused_in_one_line(tmp_path):

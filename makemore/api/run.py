@@ -24,9 +24,8 @@ from makemore.inference.loading import Trained, load_trained
 from makemore.inference.report import check_known, loss_report, own_split
 from makemore.inference.sampling import generate
 from makemore.inference.scoring import score_rows
-from makemore.runs.layout import BEST, LAST, RunDir, find_checkpoint, run_dir_of
+from makemore.runs.layout import BEST, LAST, LATEST, RunDir, find_checkpoint, run_dir_of
 
-LATEST = "latest"
 CHECKPOINTS = {"best": (BEST, LAST), "last": (LAST,)}
 
 
@@ -36,7 +35,7 @@ def load(run: str | Path = LATEST, checkpoint: str = "best") -> "Run":
     if checkpoint not in CHECKPOINTS:
         raise ValueError(f"checkpoint={checkpoint!r}: expected one of {', '.join(CHECKPOINTS)}")
     prefer = CHECKPOINTS[checkpoint]
-    path = find_checkpoint(None if str(run) == LATEST else run, prefer=prefer, key="run")
+    path = find_checkpoint(run, prefer=prefer, key="run")
     return Run(run_dir_of(path) or path.parent, checkpoint=path)
 
 

@@ -7,6 +7,9 @@ python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name 
 python sample.py mode=likeliest prefix=ka          # the 20 likeliest names starting with "ka", with log-likelihoods
 python sample.py mode=greedy                       # the likeliest character each time: one name
 python sample.py run=[outputs/A,outputs/B]         # two runs predicting together (makemore/ensemble.py)
+
+torch and the model code are imported inside the functions that use them: a refused key or --help answers before
+torch loads.
 """
 
 import os
@@ -14,24 +17,19 @@ import sys
 from collections.abc import Iterable
 
 import hydra
-import torch
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import closed_pipe_is_quiet, fail, user_errors
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
-from makemore.compute.device import resolve_device
 from makemore.config import SampleConfig
-from makemore.data.vocab import Vocab
-from makemore.inference.decoding import greedy, likeliest
-from makemore.inference.loading import load_trained
-from makemore.inference.quality import Reference, quality
-from makemore.inference.sampling import SamplingError, check_options, generate
 
 
-def check_stdout_can_show(vocab: Vocab) -> None:
+def check_stdout_can_show(vocab) -> None:
     """Refuse before printing anything if stdout's encoding (PYTHONIOENCODING, the locale) can't show a character of
     the model's vocabulary: a name cut off by an encoding error, or silently mangled, is no name."""
+    from makemore.inference.sampling import SamplingError
+
     encoding = sys.stdout.encoding or "utf-8"
     unshowable = [c for c in vocab.itos[1:] if not c.encode(encoding, errors="ignore")]
     if unshowable:
@@ -44,6 +42,10 @@ def check_stdout_can_show(vocab: Vocab) -> None:
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="sample")
 def main(dict_cfg: DictConfig) -> None:
+    from makemore.compute.device import resolve_device
+    from makemore.inference.loading import load_trained
+    from makemore.inference.quality import Reference, quality
+
     try:
         cfg: SampleConfig = to_dataclass(dict_cfg)
         trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
@@ -58,7 +60,7 @@ def main(dict_cfg: DictConfig) -> None:
             print(line)
             names.append(name)
         sys.stdout.flush()
-    except USER_ERRORS as e:
+    except user_errors() as e:
         fail(str(e))
     except BrokenPipeError:  # `python sample.py | head` closed stdout: not an error
         sys.stderr.close()
@@ -73,9 +75,14 @@ def main(dict_cfg: DictConfig) -> None:
         print("quality: " + ", ".join(f"{k} {v:.4f}" for k, v in numbers.items()), file=sys.stderr)
 
 
-def decoded(cfg: SampleConfig, model, vocab: Vocab, train_words: set[str], device) -> Iterable[tuple[str, str]]:
+def decoded(cfg: SampleConfig, model, vocab, train_words: set[str], device) -> Iterable[tuple[str, str]]:
     """(name, the line that shows it): random names as they come (mode=sample), or the likeliest with their
     log-likelihoods. Every argument is checked before the first name."""
+    import torch
+
+    from makemore.inference.decoding import greedy, likeliest
+    from makemore.inference.sampling import SamplingError, check_options, generate
+
     options = dict(temperature=cfg.temperature, top_k=cfg.top_k, top_p=cfg.top_p, prefix=cfg.prefix,
                    max_len=cfg.max_len)  # fmt: skip
     check_options(vocab, cfg.num_samples, **options)
@@ -95,6 +102,6 @@ def decoded(cfg: SampleConfig, model, vocab: Vocab, train_words: set[str], devic
 
 
 if __name__ == "__main__":
-    register_configs()
+    register_configs("sample")
     refuse_unknown_overrides(sys.argv[1:], SampleConfig)  # sample.py takes no config groups
     closed_pipe_is_quiet(main)

@@ -6,6 +6,9 @@
 
 Every word counts its characters and its end token (n + 1 predictions, as the training loss does). A word with
 characters the model never saw gets one line on stderr and no score; the others are still scored.
+
+torch and the model code are imported inside the functions that use them: a refused key or --help answers before
+torch loads.
 """
 
 import csv
@@ -19,17 +22,15 @@ import hydra
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import closed_pipe_is_quiet, fail, user_errors
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
-from makemore.compute.device import resolve_device
 from makemore.config import ScoreConfig
-from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
-from makemore.inference.loading import load_trained
-from makemore.inference.scoring import COLUMNS, score_rows
 
 
 def read_words(cfg: ScoreConfig) -> list[str]:
     """words=FILE or words=- (stdin), then word=[...]: one list, in that order."""
+    from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
+
     words = []
     if cfg.words == "-":
         words += parse_words(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "words - (stdin)")
@@ -43,6 +44,10 @@ def read_words(cfg: ScoreConfig) -> list[str]:
 
 def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     """The scored words as rows (COLUMNS), one message per word that could not be scored, and the checkpoint."""
+    from makemore.compute.device import resolve_device
+    from makemore.inference.loading import load_trained
+    from makemore.inference.scoring import score_rows
+
     words = read_words(cfg)
     trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, path = trained.model, trained.vocab, trained.source
@@ -54,6 +59,8 @@ def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
 
 
 def format_rows(rows: list[dict], fmt: str) -> str:
+    from makemore.inference.scoring import COLUMNS
+
     if fmt == "json":
         return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -79,7 +86,7 @@ def main(dict_cfg: DictConfig) -> None:
             print(f"warning: {message}", file=sys.stderr)
         sys.stdout.write(format_rows(rows, cfg.format))
         sys.stdout.flush()
-    except USER_ERRORS as e:
+    except user_errors() as e:
         fail(str(e))
     except BrokenPipeError:  # `python score.py ... | head` closed stdout: not an error
         sys.stderr.close()
@@ -93,6 +100,6 @@ def main(dict_cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    register_configs()
+    register_configs("score")
     refuse_unknown_overrides(sys.argv[1:], ScoreConfig)  # score.py takes no config groups
     closed_pipe_is_quiet(main)

@@ -50,8 +50,9 @@ def report(cfg: EvaluateConfig) -> dict:
     model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
     device = resolve_device(cfg.device, key="device")
     model.to(device)
-    train = ckpt["config"].get("train", {})  # the run's own thread count
-    torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", TrainConfig.batch_size)))
+    train = ckpt["config"].get("train", {})  # threads=0: the run's own thread count, chosen as training did
+    threads = cfg.threads or train.get("threads", 0)
+    torch.set_num_threads(threads_for(threads, model, train.get("batch_size", TrainConfig.batch_size), key="threads"))
     words, where = words_to_evaluate(cfg, ckpt, path)
     check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
     return loss_report(model, vocab, words, where, path, cfg.dropout_samples)

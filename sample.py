@@ -42,7 +42,9 @@ def check_stdout_can_show(vocab) -> None:
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="sample")
 def main(dict_cfg: DictConfig) -> None:
-    from makemore.compute.device import resolve_device
+    import torch
+
+    from makemore.compute.device import resolve_device, threads_for
     from makemore.inference.loading import load_trained
     from makemore.inference.quality import Reference, quality
 
@@ -53,6 +55,8 @@ def main(dict_cfg: DictConfig) -> None:
         train_words = set(ckpt["train_words"])
         device = resolve_device(cfg.device, key="device")
         model.to(device)
+        rows = cfg.beam_width if cfg.mode == "likeliest" else cfg.num_samples  # names grown at once
+        torch.set_num_threads(threads_for(cfg.threads, model, rows, key="threads"))  # as training chooses them
         lines = decoded(cfg, model, vocab, train_words, device)
         check_stdout_can_show(vocab)
         names = []

@@ -44,7 +44,9 @@ def read_words(cfg: ScoreConfig) -> list[str]:
 
 def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     """The scored words as rows (COLUMNS), one message per word that could not be scored, and the checkpoint."""
-    from makemore.compute.device import resolve_device
+    import torch
+
+    from makemore.compute.device import resolve_device, threads_for
     from makemore.inference.loading import load_trained
     from makemore.inference.scoring import score_rows
 
@@ -52,6 +54,7 @@ def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, path = trained.model, trained.vocab, trained.source
     model.to(resolve_device(cfg.device, key="device"))
+    torch.set_num_threads(threads_for(cfg.threads, model, len(words), key="threads"))  # as training chooses them
     rows, skipped = score_rows(model, vocab, words)
     if cfg.sort:
         rows.sort(key=lambda r: -r["log_likelihood"])  # stable: equal scores keep the order given

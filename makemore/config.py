@@ -220,6 +220,7 @@ class SampleConfig:
     mode: str = "sample"  # sample: at random | greedy: the likeliest character each time | likeliest: beam search
     beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
     stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
+    threads: int = 0  # torch's CPU threads; 0: auto, as training chooses them (1 for a small model, else one per core)
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
     # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
@@ -234,6 +235,7 @@ class SampleConfig:
         _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
         _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
         _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
+        _check(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: auto)")
         if self.mode != "sample":  # the likeliest names, not random ones: nothing here would shape a draw
             for key, value, default in (("temperature", self.temperature, 1.0), ("top_k", self.top_k, None),
                                         ("top_p", self.top_p, 1.0)):  # fmt: skip
@@ -257,6 +259,7 @@ class ScoreConfig:
     word: Any = None  # words given inline: word=emma or 'word=[emma,xqzt]'
     format: str = "table"  # table (aligned, for people) | csv | json
     sort: bool = True  # likeliest first; false: in the order given
+    threads: int = 0  # torch's CPU threads; 0: auto, as training chooses them (1 for a small model, else one per core)
     device: str = "cpu"  # where to score: cpu | cuda | cuda:N | mps | auto
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
     # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
@@ -270,6 +273,7 @@ class ScoreConfig:
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
         _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
+        _check(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: auto)")
 
 
 @dataclass
@@ -285,6 +289,9 @@ class EvaluateConfig:
     data: EvalDataConfig = field(default_factory=EvalDataConfig)
     split: str | None = None  # train | val | test of the run's own words; null: val, unless data.path is given
     format: str = "table"  # table | json
+    # torch's CPU threads; 0: auto, the run's own train.threads choice (so a run's own split gives back its loss bit
+    # for bit: a matmul split over another number of threads adds up in another order)
+    threads: int = 0
     device: str = "cpu"  # where to evaluate: cpu | cuda | cuda:N | mps | auto
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
     # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
@@ -298,3 +305,4 @@ class EvaluateConfig:
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
         _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
+        _check(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: auto)")

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 
 import evaluate
@@ -17,6 +18,7 @@ import score
 from helpers import CONFIGS, TINY, compose_config, run_script, write_tiny_words
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
+from makemore.compute.device import choose_threads, torch_threads
 from makemore.inference.loading import load_trained
 from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.runs.layout import BEST, LAST, find_checkpoint
@@ -114,6 +116,21 @@ def test_run_latest_is_the_newest_run_for_every_use_command(run, tmp_path, monke
     assert what_the_script_does("evaluate.py", ["run=latest"])["checkpoint"] == str(newest)
     assert what_the_script_does("score.py", ["run=latest", "word=emma"])[2] == str(newest)
     assert len(what_the_script_does("sample.py", ["run=latest", "num_samples=3"])) == 3
+
+
+def test_the_use_commands_choose_their_threads_as_training_does(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with torch_threads(torch.get_num_threads()):  # this process's own count, back after
+        for script, args in (("score.py", ["word=emma"]), ("evaluate.py", [])):
+            what_the_script_does(script, [f"run={run}", *args, "threads=3"])
+            assert torch.get_num_threads() == 3, script
+            what_the_script_does(script, [f"run={run}", *args])  # auto: a tiny model computes best on one thread
+            assert torch.get_num_threads() == 1, script
+    for script in ("sample.py", "score.py", "evaluate.py"):
+        with pytest.raises(USER_ERRORS, match=r"config key threads=-1 is invalid: expected an integer >= 0 \(0: "):
+            what_the_script_does(script, ["threads=-1"])
+    with pytest.raises(USER_ERRORS, match="config key threads=100000 is invalid: this machine has"):
+        choose_threads(100_000, params=1, rows_per_step=1, key="threads")
 
 
 def test_a_missing_run_is_refused_in_one_line(tmp_path):

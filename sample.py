@@ -5,6 +5,7 @@ python sample.py run=outputs/2026-11-28/10-00-00 num_samples=50 temperature=0.8
 python sample.py prefix=ka top_k=5 only_new=true
 python sample.py top_p=0.9 unique=true stats=true   # nucleus sampling, no name twice, quality numbers on stderr
 python sample.py mode=likeliest prefix=ka          # the 20 likeliest names starting with "ka", with log-likelihoods
+python sample.py mode=likeliest min_len=2          # ... of 2 characters or more (default: as the short training words)
 python sample.py mode=greedy                       # the likeliest character each time: one name
 python sample.py run=[outputs/A,outputs/B]         # two runs predicting together (makemore/ensemble.py)
 
@@ -47,6 +48,7 @@ def main(dict_cfg: DictConfig) -> None:
     from makemore.compute.device import resolve_device, threads_for
     from makemore.inference.loading import load_trained
     from makemore.inference.quality import Reference, quality
+    from makemore.inference.sampling import what_they_are
 
     try:
         cfg: SampleConfig = to_dataclass(dict_cfg)
@@ -73,7 +75,8 @@ def main(dict_cfg: DictConfig) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail again
         fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the names")
     new = sum(name not in train_words for name in names)
-    print(f"{new} of {len(names)} names are new (not in the training words); from {path}", file=sys.stderr)
+    noun = what_they_are(ckpt["config"].get("data", {}).get("path"))  # names, or words: what the list holds
+    print(f"{new} of {len(names)} {noun} are new (not in the training words); from {path}", file=sys.stderr)
     if cfg.stats:
         numbers = quality(names, Reference.of(ckpt["train_words"]))
         print("quality: " + ", ".join(f"{k} {v:.4f}" for k, v in numbers.items()), file=sys.stderr)
@@ -84,7 +87,7 @@ def decoded(cfg: SampleConfig, model, vocab, train_words: set[str], device) -> I
     log-likelihoods. Every argument is checked before the first name."""
     import torch
 
-    from makemore.inference.decoding import greedy, likeliest
+    from makemore.inference.decoding import greedy, likeliest, short_length
     from makemore.inference.sampling import SamplingError, check_options, generate
 
     options = dict(temperature=cfg.temperature, top_k=cfg.top_k, top_p=cfg.top_p, prefix=cfg.prefix,
@@ -97,8 +100,9 @@ def decoded(cfg: SampleConfig, model, vocab, train_words: set[str], device) -> I
         return [(found[0], f"{found[0]}\t{found[1]:.4f}")]
     if cfg.mode == "likeliest":
         exclude = train_words if cfg.only_new else frozenset()
+        min_len = cfg.min_len if cfg.min_len is not None else min(short_length(train_words), cfg.max_len)
         return [(n, f"{n}\t{ll:.4f}") for n, ll in likeliest(model, vocab, cfg.num_samples, cfg.beam_width,
-                                                              cfg.prefix, cfg.max_len, exclude)]  # fmt: skip
+                                                              cfg.prefix, cfg.max_len, exclude, min_len)]  # fmt: skip
     generator = torch.Generator(device=device).manual_seed(cfg.seed)
     exclude = train_words if cfg.only_new else None
     names = generate(model, vocab, cfg.num_samples, generator, exclude=exclude, unique=cfg.unique, **options)

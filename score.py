@@ -4,7 +4,8 @@
     python score.py run=outputs/2026-11-28/10-00-00 'word=[emma,xqzt]'
     cat candidates.txt | python score.py words=- format=csv
 
-Every word counts its characters and its end token (n + 1 predictions, as the training loss does). A word with
+Every word counts its characters and its end token (n + 1 predictions, as the training loss does): the table's
+chars+end column, csv's and json's chars. A word with
 characters the model never saw gets one line on stderr and no score; the others are still scored.
 
 torch and the model code are imported inside the functions that use them: a refused key or --help answers before
@@ -73,10 +74,11 @@ def format_rows(rows: list[dict], fmt: str) -> str:
         writer.writerows(rows)
         return out.getvalue()
     width = max(len("word"), *(len(r["word"]) for r in rows))
-    lines = [f"{'rank':>5}  {'word':<{width}}  {'log-lik':>9}  {'nll/char':>8}  {'perplexity':>10}  {'chars':>5}"]
+    # chars+end: the predictions a word's score sums, its characters and its end token (csv and json: chars)
+    lines = [f"{'rank':>5}  {'word':<{width}}  {'log-lik':>9}  {'nll/char':>8}  {'perplexity':>10}  {'chars+end':>9}"]
     for i, r in enumerate(rows, 1):
         lines.append(f"{i:>5}  {r['word']:<{width}}  {r['log_likelihood']:>9.3f}  {r['nll_per_char']:>8.3f}  "
-                     f"{r['perplexity']:>10.2f}  {r['chars']:>5}")  # fmt: skip
+                     f"{r['perplexity']:>10.2f}  {r['chars']:>9}")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -99,7 +101,8 @@ def main(dict_cfg: DictConfig) -> None:
         fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the scores")
     mean = sum(r["nll_per_char"] * r["chars"] for r in rows) / sum(r["chars"] for r in rows)
     print(f"{len(rows)} words scored ({len(skipped)} not), {mean:.4f} nats per character over them "
-          f"(perplexity {math.exp(mean):.2f}); from {path}", file=sys.stderr)  # fmt: skip
+          f"(perplexity {math.exp(mean):.2f}; a word's chars count its end token too, as training's loss does); "
+          f"from {path}", file=sys.stderr)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -219,6 +219,9 @@ class SampleConfig:
     unique: bool = False  # never print a name twice
     mode: str = "sample"  # sample: at random | greedy: the likeliest character each time | likeliest: beam search
     beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
+    # mode=likeliest: the fewest characters a name has (the shortest are the likeliest: s, ha); null: the length of
+    # the shortest twentieth of the training words (4 on the bundled names)
+    min_len: int | None = None
     stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
     threads: int = 0  # torch's CPU threads; 0: auto, as training chooses them (1 for a small model, else one per core)
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
@@ -234,6 +237,8 @@ class SampleConfig:
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
         _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
         _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
+        ok = self.min_len is None or 1 <= self.min_len <= self.max_len
+        _check(ok, "min_len", self.min_len, f"null or an integer from 1 to max_len={self.max_len}")
         _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
         _check(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: auto)")
         if self.mode != "sample":  # the likeliest names, not random ones: nothing here would shape a draw

@@ -19,7 +19,9 @@ from helpers import CONFIGS, TINY, compose_config, run_script, write_tiny_words
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
 from makemore.compute.device import choose_threads, torch_threads
+from makemore.inference.decoding import short_length
 from makemore.inference.loading import load_trained
+from makemore.inference.sampling import what_they_are
 from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.runs.layout import BEST, LAST, find_checkpoint
 from makemore.training.trainer import train
@@ -131,6 +133,25 @@ def test_the_use_commands_choose_their_threads_as_training_does(run, tmp_path, m
             what_the_script_does(script, ["threads=-1"])
     with pytest.raises(USER_ERRORS, match="config key threads=100000 is invalid: this machine has"):
         choose_threads(100_000, params=1, rows_per_step=1, key="threads")
+
+
+def test_the_likeliest_names_are_no_shorter_than_the_short_training_words(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    train_words = load_checkpoint(find_checkpoint(run, prefer=(BEST, LAST), key="run"))["train_words"]
+    floor = short_length(set(train_words))
+    found = [n for n, _ in what_the_script_does("sample.py", [f"run={run}", "mode=likeliest", "num_samples=10"])]
+    assert floor >= 3 and min(map(len, found)) >= floor
+    short = [n for n, _ in what_the_script_does("sample.py", [f"run={run}", "mode=likeliest", "min_len=1"])]
+    assert min(map(len, short)) < floor  # what the floor keeps out: the likeliest names are the shortest
+    assert what_they_are("data/names.txt") == what_they_are("/x/old_names.txt") == "names"
+    assert what_they_are("data/small_words.txt") == what_they_are("pokemon.txt") == what_they_are(None) == "words"
+
+
+def test_score_tables_say_their_chars_count_the_end_token(run):
+    rows = [dict(word="emma", log_likelihood=-7.0, nll_per_char=1.4, perplexity=4.06, chars=5)]
+    header, row = score.format_rows(rows, "table").splitlines()
+    assert header.split()[-1] == "chars+end" and row.split()[-1] == "5"  # 4 letters and the end token
+    assert score.format_rows(rows, "csv").splitlines()[0].endswith(",chars")  # csv and json keep their key
 
 
 def test_a_missing_run_is_refused_in_one_line(tmp_path):

@@ -97,6 +97,7 @@ def test_a_bad_character_class_is_a_config_error():
         DataConfig(chars="z-a")
 
 
+@pytest.mark.slow  # train.py itself, refusing after torch is loaded: 2-5 s
 def test_train_py_refuses_a_table_in_one_line(tmp_path):
     (tmp_path / "t.csv").write_text(TABLE)
     proc = run_script("train.py", "data.path=t.csv", *TINY, cwd=tmp_path, check=False)

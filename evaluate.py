@@ -12,39 +12,47 @@ log-likelihood per predicted character, every character and end token of every w
 equals what the run wrote: checkpoints/last.pt gives metrics.json's val_loss, best.pt its best_val_loss.
 With dropout_samples=K it is the loss of the mean of K dropout masks' distributions
 (makemore/inference/dropout_mean.py).
+
+torch and the model code are imported inside the functions that use them: a refused key or --help answers before
+torch loads.
 """
 
 import json
 import sys
 
 import hydra
-import torch
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs, resolve_data_path
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import closed_pipe_is_quiet, fail, user_errors
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
-from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
-from makemore.data.words import load_words
-from makemore.inference.loading import load_trained
-from makemore.inference.report import check_known, loss_report, own_split
 
 
 def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[list[str], str]:
     """data.path's words, or the run's own split of its own word file (checked against the words it trained on)."""
+    from makemore.data.words import load_words
+    from makemore.inference.report import own_split
+
     if cfg.data.path is not None:
         return load_words(cfg.data.path), cfg.data.path
     return own_split(ckpt, cfg.split or "val", resolve_data_path(ckpt["config"]["data"]["path"]), path)
 
 
 def report(cfg: EvaluateConfig) -> dict:
+    import torch
+
+    from makemore.compute.device import resolve_device, threads_for
+    from makemore.inference.loading import load_trained
+    from makemore.inference.report import check_known, loss_report
+
     trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
     device = resolve_device(cfg.device, key="device")
     model.to(device)
-    train = ckpt["config"].get("train", {})  # the run's own thread count
-    torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", TrainConfig.batch_size)))
+    train = ckpt["config"].get("train", {})  # threads=0: the run's own thread count, chosen as training did
+    threads = cfg.threads or train.get("threads", 0)
+    torch.set_num_threads(threads_for(threads, model, train.get("batch_size", TrainConfig.batch_size), key="threads"))
     words, where = words_to_evaluate(cfg, ckpt, path)
     check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
     return loss_report(model, vocab, words, where, path, cfg.dropout_samples)
@@ -74,11 +82,11 @@ def main(dict_cfg: DictConfig) -> None:
             sys.stdout.write(json.dumps(r, indent=1, ensure_ascii=False) + "\n")
         else:
             sys.stdout.write(format_report(r))
-    except USER_ERRORS as e:
+    except user_errors() as e:
         fail(str(e))
 
 
 if __name__ == "__main__":
-    register_configs()
+    register_configs("evaluate")
     refuse_unknown_overrides(sys.argv[1:], EvaluateConfig)  # evaluate.py takes no config groups
     closed_pipe_is_quiet(main)

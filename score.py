@@ -4,8 +4,12 @@
     python score.py run=outputs/2026-11-28/10-00-00 'word=[emma,xqzt]'
     cat candidates.txt | python score.py words=- format=csv
 
-Every word counts its characters and its end token (n + 1 predictions, as the training loss does). A word with
+Every word counts its characters and its end token (n + 1 predictions, as the training loss does): the table's
+chars+end column, csv's and json's chars. A word with
 characters the model never saw gets one line on stderr and no score; the others are still scored.
+
+torch and the model code are imported inside the functions that use them: a refused key or --help answers before
+torch loads.
 """
 
 import csv
@@ -19,17 +23,15 @@ import hydra
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import closed_pipe_is_quiet, fail, user_errors
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
-from makemore.compute.device import resolve_device
 from makemore.config import ScoreConfig
-from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
-from makemore.inference.loading import load_trained
-from makemore.inference.scoring import COLUMNS, score_rows
 
 
 def read_words(cfg: ScoreConfig) -> list[str]:
     """words=FILE or words=- (stdin), then word=[...]: one list, in that order."""
+    from makemore.data.words import MAX_FILE_BYTES, DataError, load_words, parse_words
+
     words = []
     if cfg.words == "-":
         words += parse_words(sys.stdin.buffer.read(MAX_FILE_BYTES + 1), "words - (stdin)")
@@ -43,10 +45,17 @@ def read_words(cfg: ScoreConfig) -> list[str]:
 
 def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
     """The scored words as rows (COLUMNS), one message per word that could not be scored, and the checkpoint."""
+    import torch
+
+    from makemore.compute.device import resolve_device, threads_for
+    from makemore.inference.loading import load_trained
+    from makemore.inference.scoring import score_rows
+
     words = read_words(cfg)
     trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, path = trained.model, trained.vocab, trained.source
     model.to(resolve_device(cfg.device, key="device"))
+    torch.set_num_threads(threads_for(cfg.threads, model, len(words), key="threads"))  # as training chooses them
     rows, skipped = score_rows(model, vocab, words)
     if cfg.sort:
         rows.sort(key=lambda r: -r["log_likelihood"])  # stable: equal scores keep the order given
@@ -54,6 +63,8 @@ def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
 
 
 def format_rows(rows: list[dict], fmt: str) -> str:
+    from makemore.inference.scoring import COLUMNS
+
     if fmt == "json":
         return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -63,10 +74,11 @@ def format_rows(rows: list[dict], fmt: str) -> str:
         writer.writerows(rows)
         return out.getvalue()
     width = max(len("word"), *(len(r["word"]) for r in rows))
-    lines = [f"{'rank':>5}  {'word':<{width}}  {'log-lik':>9}  {'nll/char':>8}  {'perplexity':>10}  {'chars':>5}"]
+    # chars+end: the predictions a word's score sums, its characters and its end token (csv and json: chars)
+    lines = [f"{'rank':>5}  {'word':<{width}}  {'log-lik':>9}  {'nll/char':>8}  {'perplexity':>10}  {'chars+end':>9}"]
     for i, r in enumerate(rows, 1):
         lines.append(f"{i:>5}  {r['word']:<{width}}  {r['log_likelihood']:>9.3f}  {r['nll_per_char']:>8.3f}  "
-                     f"{r['perplexity']:>10.2f}  {r['chars']:>5}")  # fmt: skip
+                     f"{r['perplexity']:>10.2f}  {r['chars']:>9}")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -79,7 +91,7 @@ def main(dict_cfg: DictConfig) -> None:
             print(f"warning: {message}", file=sys.stderr)
         sys.stdout.write(format_rows(rows, cfg.format))
         sys.stdout.flush()
-    except USER_ERRORS as e:
+    except user_errors() as e:
         fail(str(e))
     except BrokenPipeError:  # `python score.py ... | head` closed stdout: not an error
         sys.stderr.close()
@@ -89,10 +101,11 @@ def main(dict_cfg: DictConfig) -> None:
         fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the scores")
     mean = sum(r["nll_per_char"] * r["chars"] for r in rows) / sum(r["chars"] for r in rows)
     print(f"{len(rows)} words scored ({len(skipped)} not), {mean:.4f} nats per character over them "
-          f"(perplexity {math.exp(mean):.2f}); from {path}", file=sys.stderr)  # fmt: skip
+          f"(perplexity {math.exp(mean):.2f}; a word's chars count its end token too, as training's loss does); "
+          f"from {path}", file=sys.stderr)  # fmt: skip
 
 
 if __name__ == "__main__":
-    register_configs()
+    register_configs("score")
     refuse_unknown_overrides(sys.argv[1:], ScoreConfig)  # score.py takes no config groups
     closed_pipe_is_quiet(main)

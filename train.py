@@ -13,6 +13,9 @@
 Each run writes to Hydra's run directory (outputs/DATE/TIME, or multirun/DATE/TIME/N):
 .hydra/ (the resolved config), TensorBoard events, checkpoints/{best,last}.pt, metrics.json.
 A resumed run goes on writing into the directory it resumes (configs/config.yaml, hydra.run.dir).
+
+torch and the training code are imported inside the functions that use them: a refused key or --help answers before
+torch loads.
 """
 
 import logging
@@ -29,9 +32,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from makemore.cli.configs import register_configs, resolve_data_path
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, interrupted
+from makemore.cli.errors import closed_pipe_is_quiet, fail, interrupted, user_errors
 from makemore.cli.overrides import config_groups, refuse_unknown_overrides, to_dataclass
-from makemore.compute import distributed
 from makemore.config import Config
 from makemore.runs.layout import (
     RunDir,
@@ -45,9 +47,6 @@ from makemore.runs.layout import (
     run_dir_of,
 )
 from makemore.runs.listing import record_failure
-from makemore.training.resume import resolve_latest
-from makemore.training.stops import TrainingInterrupted
-from makemore.training.trainer import train
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +57,8 @@ STARTED = datetime.now()  # names the run directory; under torchrun replaced by 
 def resumed_run_dir(resume: str | None) -> Path | None:
     """The run directory train.resume goes on writing into (latest: the newest unfinished run), or None: a new one.
     With no unfinished run, train() says so in one line."""
+    from makemore.training.resume import resolve_latest
+
     try:
         return run_dir_of(resolve_latest(resume) if resume else resume)
     except RunNotFound:
@@ -83,6 +84,7 @@ def register_resolvers() -> None:
 def resume_command(run_dir: Path) -> str:
     """This very command, with train.resume pointing at run_dir: what goes on from where it stopped. (Without
     train.init_from: the run has its weights now; its model shape is kept in its checkpoint.)"""
+
     dropped = tuple(f"{p}train.{k}=" for p in ("", "+") for k in ("resume", "init_from"))
     overrides = [o for o in HydraConfig.get().overrides.task if not o.startswith(dropped)]
     launcher = ["python"]
@@ -106,6 +108,8 @@ def hydra_quoted(value: str) -> str:
 def new_run_dir(name: str) -> str:
     """outputs/DATE/TIME, or outputs/DATE/TIME_2, ... when another run started in the same second took it.
     Under torchrun every rank uses rank 0's name as it is (rank 0's clock, one run)."""
+    from makemore.compute import distributed
+
     return name if distributed.from_env().enabled else claim_dir(name)
 
 
@@ -127,6 +131,10 @@ def main(dict_cfg: DictConfig) -> float | None:
 
 def run(dict_cfg: DictConfig, run_dir: Path, session: Session, sweeping: bool) -> float | None:
     """Train; in a -m sweep a failed run is recorded and returns None, so that the sweep goes on."""
+    from makemore.compute import distributed
+    from makemore.training.stops import TrainingInterrupted
+    from makemore.training.trainer import train
+
     try:
         if distributed.from_env().is_main:
             hold(run_dir)  # one live run per directory (a single run took it already, in cli.RunLock)
@@ -141,7 +149,7 @@ def run(dict_cfg: DictConfig, run_dir: Path, session: Session, sweeping: bool) -
                   f"Raise train.max_steps to train it further.", file=sys.stderr)  # fmt: skip
             return metrics["val_loss"]
         metrics = train(cfg, run_dir, overrides=command_line_keys(HydraConfig.get().overrides.task))
-    except (*USER_ERRORS, OSError) as e:
+    except (*user_errors(), OSError) as e:
         message = str(e) if not isinstance(e, OSError) else f"{e.filename or run_dir}: {(e.strerror or str(e)).lower()}"
         if sweeping:  # one bad run doesn't end a sweep
             return run_failed(run_dir, message)
@@ -179,6 +187,10 @@ def run_failed(run_dir: Path, reason: str) -> None:
 def torchrun_overrides(argv: list[str]) -> list[str]:
     """Under torchrun: one run directory for all ranks (rank 0's clock), and ranks > 0 write no Hydra files or logs."""
     global STARTED
+    if "WORLD_SIZE" not in os.environ:  # not under torchrun (distributed.from_env): no torch to import for --help
+        return []
+    from makemore.compute import distributed
+
     d = distributed.from_env()
     if not d.enabled:
         return []
@@ -191,17 +203,23 @@ def torchrun_overrides(argv: list[str]) -> list[str]:
     return ["hydra.output_subdir=null", "hydra/job_logging=disabled", "hydra/hydra_logging=disabled"]
 
 
+def shutdown(clean: bool = True) -> None:
+    """distributed.shutdown, where a run imported it (--help and refusals never do)."""
+    if "makemore.compute.distributed" in sys.modules:
+        sys.modules["makemore.compute.distributed"].shutdown(clean=clean)
+
+
 if __name__ == "__main__":
-    register_configs()
+    register_configs("config")
     register_resolvers()
     refuse_unknown_overrides(sys.argv[1:], Config, config_groups(Path(__file__).resolve().parent / "configs"))
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
         closed_pipe_is_quiet(main)
     except KeyboardInterrupt:  # a Ctrl-C outside the run (Hydra's setup or teardown): no traceback either
-        distributed.shutdown(clean=False)
+        shutdown(clean=False)
         interrupted("interrupted", code=130)
     except BaseException:  # a failed or stopped rank: the others may be gone, so no waiting for them
-        distributed.shutdown(clean=False)
+        shutdown(clean=False)
         raise
-    distributed.shutdown()
+    shutdown()

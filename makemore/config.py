@@ -8,6 +8,7 @@ The defaults here are the default recipe (`python train.py`): a modern MLP that 
 CPU cores (docs/results.md). `experiment=lecture_mlp` swaps in the lecture's.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,15 @@ DEVICES = ("auto", "cpu", "cuda", "mps")  # and cuda:N
 PRECISIONS = ("fp32", "bf16")
 
 
+def _char_class(chars: str) -> bool:
+    """chars is the inside of one regex class: [chars] compiles, and no bare ] closes it early."""
+    try:
+        re.compile(f"[{chars}]")
+    except re.error:
+        return False
+    return bool(chars) and "]" not in re.sub(r"\\.", "", chars)
+
+
 @dataclass
 class DataConfig:
     path: str = "data/names.txt"  # one word per line; relative paths are tried in the cwd, then beside train.py
@@ -50,9 +60,15 @@ class DataConfig:
     # hierarchical 2 ** n_layers, rnn/gru/lstm/bow/transformer the longest word + 1)
     block_size: int | None = None
     split_seed: int = 42  # random.Random(42).shuffle gives the makemore lectures' exact 80/10/10 split
+    column: str | None = None  # a table (CSV, TSV: a header, a delimiter on every line): the header's column to read
+    lowercase: bool = False  # fold capitals into lowercase first (Emma and emma: one word, one set of letters)
+    chars: str | None = None  # keep only words made of these characters, a regex class (a-z, "a-z'-"); null: all
 
     def __post_init__(self):
         _check(bool(self.path), "data.path", self.path, "a path to a text file with one word per line")
+        _check(self.column is None or bool(str(self.column)), "data.column", self.column, "a column name, or null")
+        _check(self.chars is None or _char_class(self.chars), "data.chars", self.chars,
+               "characters as a regex class, e.g. a-z or a-z'- (null: every word)")  # fmt: skip
         ok = self.block_size is None or self.block_size >= 1
         _check(ok, "data.block_size", self.block_size, "null (the model's own) or an integer >= 1")
 
@@ -192,10 +208,13 @@ class Config:
 class UseConfig:
     """What sample.py, score.py and evaluate.py share: the trained run they use, where, and how it predicts."""
 
-    # a run directory or a checkpoint file; default: the newest run under outputs/. Several: run=[A,B] or a -m sweep's
-    # directory, whose models predict together (the mean of their distributions: makemore/inference/ensemble.py)
+    # a run directory or a checkpoint file; default (or latest): the newest run under outputs/. Several: run=[A,B] or
+    # a -m sweep's directory, whose models predict together (the mean of their distributions: inference/ensemble.py)
     run: Any = None
     device: str = "cpu"  # where to compute: cpu | cuda | cuda:N | mps | auto
+    # torch's CPU threads; 0: auto, as training chooses them (1 for a small model, else one per core); evaluate.py's
+    # auto is the run's own train.threads choice, so that a run's own split gives back its loss bit for bit
+    threads: int = 0
     dropout_samples: int = 0  # > 0: predict as the mean over this many dropout masks (Monte Carlo dropout,
     # makemore/inference/dropout_mean.py); 0: dropout off, the number training reports
 
@@ -204,6 +223,7 @@ class UseConfig:
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
         _check(self.dropout_samples >= 0, "dropout_samples", self.dropout_samples, "an integer >= 0 (0: dropout off)")
+        _check(self.threads >= 0, "threads", self.threads, "an integer >= 0 (0: auto)")
 
 
 @dataclass
@@ -219,6 +239,9 @@ class SampleConfig(UseConfig):
     unique: bool = False  # never print a name twice
     mode: str = "sample"  # sample: at random | greedy: the likeliest character each time | likeliest: beam search
     beam_width: int = 100  # mode=likeliest: unfinished names kept at each length
+    # mode=likeliest: the fewest characters a name has (the shortest are the likeliest: s, ha); null: the length of
+    # the shortest twentieth of the training words (4 on the bundled names)
+    min_len: int | None = None
     stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
 
     # num_samples, temperature, top_k, top_p, prefix and max_len are checked against the model's vocabulary by
@@ -228,6 +251,8 @@ class SampleConfig(UseConfig):
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
         _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
         _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
+        ok = self.min_len is None or 1 <= self.min_len <= self.max_len
+        _check(ok, "min_len", self.min_len, f"null or an integer from 1 to max_len={self.max_len}")
         if self.mode != "sample":  # the likeliest names, not random ones: nothing here would shape a draw
             for key, value, default in (("temperature", self.temperature, 1.0), ("top_k", self.top_k, None),
                                         ("top_p", self.top_p, 1.0)):  # fmt: skip

@@ -6,8 +6,8 @@ import math
 import pytest
 import torch
 
-from helpers import SCORED_VOCAB, family
-from makemore.inference.decoding import greedy, likeliest
+from helpers import ROOT, SCORED_VOCAB, family
+from makemore.inference.decoding import greedy, likeliest, short_length
 from makemore.inference.sampling import SamplingError, generate, nucleus
 from makemore.inference.scoring import score_words
 from makemore.models import MODELS
@@ -39,6 +39,21 @@ def test_a_wide_beam_finds_the_exact_likeliest_names():
     found = likeliest(model, SCORED_VOCAB, n=10, beam_width=len(SCORED_VOCAB) ** 2, max_len=3)
     assert [n for n, _ in found] == [n for n, _ in truth]
     assert [s for _, s in found] == pytest.approx([s for _, s in truth], abs=1e-5)
+
+
+def test_a_minimum_length_gives_the_likeliest_names_that_long():
+    model = family("mlp", seed=1)
+    truth = sorted(((n, s) for n, s in all_names(model, 4).items() if len(n) >= 3), key=lambda kv: -kv[1])[:10]
+    found = likeliest(model, SCORED_VOCAB, n=10, beam_width=len(SCORED_VOCAB) ** 3, max_len=4, min_len=3)
+    assert [n for n, _ in found] == [n for n, _ in truth]  # the exact answer among names of 3 and 4 characters
+    with pytest.raises(SamplingError, match="min_len=5: expected an integer from 1 to max_len=4"):
+        likeliest(model, SCORED_VOCAB, n=3, max_len=4, min_len=5)
+
+
+def test_the_default_minimum_is_the_shortest_twentieth_of_the_words():
+    names = (ROOT / "data" / "names.txt").read_text().split()
+    assert short_length(names) == 4 and short_length(["ab"] * 5 + ["abcdef"] * 95) == 6
+    assert short_length(["ab"] * 6 + ["abcdef"] * 94) == 2 and short_length([]) == 1
 
 
 def test_prefix_and_refusals():

@@ -16,7 +16,7 @@ from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
 from makemore.training.trainer import train
 
-METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params"}
+METRIC_KEYS = {"train_loss", "val_loss", "test_loss", "best_val_loss", "steps", "train_seconds", "params", "words"}
 
 
 def scalars(run_dir: Path, tag: str) -> dict[int, float]:

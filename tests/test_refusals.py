@@ -1,11 +1,14 @@
 """Refused commands say one line and leave nothing behind: unknown keys, bad data, refused or finished resumes."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from hydra import compose, initialize_config_dir
 
-from helpers import CONFIGS, TINY, run_script
+from helpers import CONFIGS, ROOT, TINY, run_script
+from makemore.cli.configs import register_configs
 from makemore.cli.overrides import config_groups, refuse_unknown_overrides, schema_keys, to_dataclass
 from makemore.config import Config, ConfigError, SampleConfig
 
@@ -13,6 +16,7 @@ GROUPS = config_groups(CONFIGS)
 
 
 def compose_dict(overrides):
+    register_configs()  # the schemas the defaults lists name (a test run alone has no other test to make it)
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
         return compose(config_name="config", overrides=overrides)
 
@@ -64,12 +68,42 @@ def test_two_hydra_modes_at_once_are_one_line_not_hydras_traceback(tmp_path, scr
         (SampleConfig, (), "+temp=0.5", unknown("temp", "did you mean temperature?")),
         (SampleConfig, (), "model=mlp", unknown("model", "did you mean mode?")),  # a group of train.py's, not a key
         (SampleConfig, (), "xyz=1", unknown("xyz", f"known keys here: {', '.join(schema_keys(SampleConfig))}")),
+        # a key without its group: the key of that name in a group, or the one it begins or abbreviates
+        (Config, GROUPS, "max_steps=100", unknown("max_steps", "did you mean train.max_steps?")),
+        (Config, GROUPS, "lr=0.01", unknown("lr", "did you mean optim.lr?")),
+        (Config, GROUPS, "maxsteps=100", unknown("maxsteps", "did you mean train.max_steps?")),
+        (Config, GROUPS, "name=rnn", unknown("name", "did you mean embedding.name or model.name or optim.name?")),
+        (SampleConfig, (), "n=5", unknown("n", "did you mean num_samples?")),  # not run
+        (SampleConfig, (), "beam=5", unknown("beam", "did you mean beam_width?")),
     ],
 )  # fmt: skip
 def test_every_form_of_an_unknown_key_is_one_line(capsys, schema, groups, arg, message):
     with pytest.raises(SystemExit) as exit:
         refuse_unknown_overrides(["-m", "seed=1", arg, "hydra.run.dir=x", "hydra/launcher=joblib"], schema, groups)
     assert exit.value.code == 2 and capsys.readouterr().err.strip() == message
+
+
+# the entry point as run from the shell, asked whether it imported torch before it answered
+WITHOUT_TORCH = """import runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+finally:
+    print("torch imported:", "torch" in sys.modules, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "script, arg, answer",
+    [("sample.py", "n=5", "did you mean num_samples?"), ("score.py", "--help", "score.py takes the keys below"),
+     ("train.py", "max_steps=100", "did you mean train.max_steps?"), ("train.py", "--help", "== Config =="),
+     ("evaluate.py", "--help", "evaluate.py takes the keys below")],
+)  # fmt: skip
+def test_a_refusal_or_help_answers_before_torch_is_imported(tmp_path, script, arg, answer):
+    proc = subprocess.run([sys.executable, "-c", WITHOUT_TORCH, str(ROOT / script), arg], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert answer in proc.stdout + proc.stderr
+    assert proc.stderr.strip().endswith("torch imported: False")  # what made each answer take 2 s or more
 
 
 @pytest.mark.parametrize(

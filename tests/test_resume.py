@@ -130,6 +130,23 @@ def test_resume_refuses_a_different_run(words, reference, override, message):
         train(cfg, reference[0] / "never", progress=False)
 
 
+def test_resume_names_every_difference_at_once(words, reference, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text(words.read_text().replace("a", "e"))
+    overrides = [f"data.path={other}", *SHORT, f"train.resume={reference[0]}", "model.n_hidden=16", "optim.lr=0.01",
+                 "train.max_steps=10"]  # fmt: skip
+    with pytest.raises(ConfigError) as refused:
+        train(compose_config(overrides), reference[0] / "never", progress=False)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "differs from the checkpoint's (model.n_hidden=16, optim.lr=0.01" in message  # (data.block_size too)
+    assert "resume with the run's own settings: model.n_hidden=32 optim.lr=0.003" in message
+    assert f"holds other words than the run was trained on; resume with the same word file (the run's: {words})" in (
+        message
+    )
+    assert "the checkpoint is at step 24, beyond train.max_steps=10" in message
+
+
 def test_resume_refuses_other_words_and_old_or_foreign_files(words, reference, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text(words.read_text().replace("a", "e"))

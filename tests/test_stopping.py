@@ -10,6 +10,7 @@ from helpers import TINY, compose_config, meddle
 from makemore.config import ConfigError, OptimConfig
 from makemore.runs.checkpoint import load_checkpoint
 from makemore.training import trainer
+from makemore.training.bar import ProgressBar
 from makemore.training.optim import lr_at
 from makemore.training.stops import TrainingInterrupted, evaluations_since
 from makemore.training.trainer import train
@@ -103,3 +104,27 @@ def test_budgets_are_checked(override, message):
 def test_best_mlp_means_the_best_in_ten_minutes():
     cfg = compose_config(["experiment=best_mlp"])
     assert (cfg.train.max_time, cfg.train.max_steps) == (10, 40000)  # the budget, and the steps as a cap
+
+
+class FakeClock:
+    def __init__(self, seconds_before: float):
+        self.seconds_before, self.now = seconds_before, seconds_before
+
+    def seconds(self) -> float:
+        return self.now
+
+
+def test_under_a_time_budget_the_bar_counts_the_budget_not_the_step_cap():
+    clock = FakeClock(seconds_before=60.0)  # a resumed run: a minute spent in the session before
+    bar = ProgressBar(200_000, initial=900, enabled=True, clock=clock, max_time=20)  # drawn on stderr (captured)
+    assert (bar.bar.total, bar.bar.n) == (1200, 60)  # seconds of the 20 minutes, not steps of 200,000
+    clock.now = 300.5
+    bar.show(4000, loss=2.5)
+    assert bar.bar.n == 300.5 and bar.shown == {"step": "4000/200000", "loss": "2.5000"}
+    clock.now = 1300.0  # the step that crossed the budget: the bar stops at its end
+    bar.show(9000)
+    assert bar.bar.n == 1200
+    steps = ProgressBar(200_000, initial=900, enabled=True, clock=clock)  # no budget: steps, as before
+    steps.show(1000)
+    assert (steps.bar.total, steps.bar.n) == (200_000, 1000)
+    bar.close(), steps.close()

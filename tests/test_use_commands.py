@@ -5,8 +5,11 @@ import csv
 import io
 import json
 import math
+import shutil
+from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 
 import evaluate
@@ -15,6 +18,10 @@ import score
 from helpers import CONFIGS, TINY, compose_config, run_script, write_tiny_words
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
+from makemore.compute.device import choose_threads, torch_threads
+from makemore.inference.decoding import short_length
+from makemore.inference.loading import load_trained
+from makemore.inference.sampling import what_they_are
 from makemore.runs.checkpoint import load_checkpoint, model_from_checkpoint
 from makemore.runs.layout import BEST, LAST, find_checkpoint
 from makemore.training.trainer import train
@@ -103,6 +110,51 @@ def test_dropout_samples_reach_every_use_command(run, tmp_path, monkeypatch):
     assert scored("dropout_samples=8").keys() == {"emma", "ava"}
     assert scored("dropout_samples=8") != pytest.approx(scored(), abs=1e-5)
     assert len(what_the_script_does("sample.py", [f"run={run}", "num_samples=5", "dropout_samples=4"])) == 5
+
+
+def test_run_latest_is_the_newest_run_for_every_use_command(run, tmp_path, monkeypatch):
+    for name in ("a", "b"):  # b written last: the newest
+        shutil.copytree(run / "checkpoints", tmp_path / "outputs" / "2026-11-28" / name / "checkpoints")
+    monkeypatch.chdir(tmp_path)
+    newest = Path("outputs/2026-11-28/b/checkpoints") / BEST
+    assert load_trained("latest").source == load_trained(None).source == str(newest)
+    assert what_the_script_does("evaluate.py", ["run=latest"])["checkpoint"] == str(newest)
+    assert what_the_script_does("score.py", ["run=latest", "word=emma"])[2] == str(newest)
+    assert len(what_the_script_does("sample.py", ["run=latest", "num_samples=3"])) == 3
+
+
+def test_the_use_commands_choose_their_threads_as_training_does(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with torch_threads(torch.get_num_threads()):  # this process's own count, back after
+        for script, args in (("score.py", ["word=emma"]), ("evaluate.py", [])):
+            what_the_script_does(script, [f"run={run}", *args, "threads=3"])
+            assert torch.get_num_threads() == 3, script
+            what_the_script_does(script, [f"run={run}", *args])  # auto: a tiny model computes best on one thread
+            assert torch.get_num_threads() == 1, script
+    for script in ("sample.py", "score.py", "evaluate.py"):
+        with pytest.raises(USER_ERRORS, match=r"config key threads=-1 is invalid: expected an integer >= 0 \(0: "):
+            what_the_script_does(script, ["threads=-1"])
+    with pytest.raises(USER_ERRORS, match="config key threads=100000 is invalid: this machine has"):
+        choose_threads(100_000, params=1, rows_per_step=1, key="threads")
+
+
+def test_the_likeliest_names_are_no_shorter_than_the_short_training_words(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    train_words = load_checkpoint(find_checkpoint(run, prefer=(BEST, LAST), key="run"))["train_words"]
+    floor = short_length(set(train_words))
+    found = [n for n, _ in what_the_script_does("sample.py", [f"run={run}", "mode=likeliest", "num_samples=10"])]
+    assert floor >= 3 and min(map(len, found)) >= floor
+    short = [n for n, _ in what_the_script_does("sample.py", [f"run={run}", "mode=likeliest", "min_len=1"])]
+    assert min(map(len, short)) < floor  # what the floor keeps out: the likeliest names are the shortest
+    assert what_they_are("data/names.txt") == what_they_are("/x/old_names.txt") == "names"
+    assert what_they_are("data/small_words.txt") == what_they_are("pokemon.txt") == what_they_are(None) == "words"
+
+
+def test_score_tables_say_their_chars_count_the_end_token(run):
+    rows = [dict(word="emma", log_likelihood=-7.0, nll_per_char=1.4, perplexity=4.06, chars=5)]
+    header, row = score.format_rows(rows, "table").splitlines()
+    assert header.split()[-1] == "chars+end" and row.split()[-1] == "5"  # 4 letters and the end token
+    assert score.format_rows(rows, "csv").splitlines()[0].endswith(",chars")  # csv and json keep their key
 
 
 @pytest.mark.slow

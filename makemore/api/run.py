@@ -19,14 +19,14 @@ import torch
 
 from makemore.api import pictures
 from makemore.cli.configs import resolve_data_path
+from makemore.compute.device import threads_for, torch_threads
 from makemore.data.words import load_words
 from makemore.inference.loading import Trained, load_trained
 from makemore.inference.report import check_known, loss_report, own_split
 from makemore.inference.sampling import generate
 from makemore.inference.scoring import score_rows
-from makemore.runs.layout import BEST, LAST, RunDir, find_checkpoint, run_dir_of
+from makemore.runs.layout import BEST, LAST, LATEST, RunDir, find_checkpoint, run_dir_of
 
-LATEST = "latest"
 CHECKPOINTS = {"best": (BEST, LAST), "last": (LAST,)}
 
 
@@ -36,7 +36,7 @@ def load(run: str | Path = LATEST, checkpoint: str = "best") -> "Run":
     if checkpoint not in CHECKPOINTS:
         raise ValueError(f"checkpoint={checkpoint!r}: expected one of {', '.join(CHECKPOINTS)}")
     prefer = CHECKPOINTS[checkpoint]
-    path = find_checkpoint(None if str(run) == LATEST else run, prefer=prefer, key="run")
+    path = find_checkpoint(run, prefer=prefer, key="run")
     return Run(run_dir_of(path) or path.parent, checkpoint=path)
 
 
@@ -100,16 +100,20 @@ class Run:
     def sample(self, n: int = 20, *, temperature: float = 1.0, top_k: int | None = None, top_p: float = 1.0,
                prefix: str = "", max_len: int = 32, seed: int = 0, unique: bool = False, only_new: bool = False
                ) -> list[str]:  # fmt: skip
-        """n names, as `python sample.py` prints them (the same seed, the same names)."""
+        """n names, as `python sample.py` prints them (the same seed, the same names, on as many threads)."""
         generator = torch.Generator().manual_seed(seed)
         exclude = set(self.trained.ckpt["train_words"]) if only_new else None
         options = dict(temperature=temperature, top_k=top_k, top_p=top_p, prefix=prefix, max_len=max_len)
-        return list(generate(self.model, self.vocab, n, generator, exclude=exclude, unique=unique, **options))
+        with torch_threads(threads_for(0, self.model, n, key="threads")):  # sample.py's auto threads
+            return list(generate(self.model, self.vocab, n, generator, exclude=exclude, unique=unique, **options))
 
     def score(self, words: list[str]):
         """score.py's columns (word, log_likelihood, nll_per_char, perplexity, chars) per word, in the order given;
-        a word with characters the model never saw is skipped with a warning."""
-        rows, skipped = score_rows(self.model, self.vocab, list(words))
+        a word with characters the model never saw is skipped with a warning. The same numbers, bit for bit: score.py's
+        auto threads (a sum split over another number of threads adds up in another order)."""
+        words = list(words)
+        with torch_threads(threads_for(0, self.model, len(words), key="threads")):
+            rows, skipped = score_rows(self.model, self.vocab, words)
         for message in skipped:
             warnings.warn(message, stacklevel=2)
         return as_rows(rows)

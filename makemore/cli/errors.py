@@ -1,5 +1,8 @@
 """Failing in one line: the errors a person can act on, printed without a traceback, and a closed pipe that is no
 error at all.
+
+Importing this module imports no torch: fail() refuses a command before the entry point has loaded it (a refusal in
+a fraction of a second, not two). USER_ERRORS, whose classes live beside torch, is made when first asked for.
 """
 
 import os
@@ -8,15 +11,23 @@ import sys
 import threading
 import time
 
-from makemore.config import ConfigError
-from makemore.data.words import DataError
-from makemore.inference.sampling import SamplingError
-from makemore.runs.checkpoint import CheckpointError
-from makemore.runs.layout import RunDirBusy, RunNotFound
-from makemore.training.stops import TrainingDiverged
 
-# errors a person can act on: printed as one line, no traceback
-USER_ERRORS = (ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged)
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors a person can act on: printed as one line, no traceback."""
+    from makemore.config import ConfigError
+    from makemore.data.words import DataError
+    from makemore.inference.sampling import SamplingError
+    from makemore.runs.checkpoint import CheckpointError
+    from makemore.runs.layout import RunDirBusy, RunNotFound
+    from makemore.training.stops import TrainingDiverged
+
+    return ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged
+
+
+def __getattr__(name: str):
+    if name == "USER_ERRORS":  # `from makemore.cli.errors import USER_ERRORS`, once torch may be imported
+        return user_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 RANK_0_GRACE = 2.0  # seconds a torchrun rank > 0 waits before exiting on an error rank 0 reports too

@@ -31,17 +31,39 @@ def unknown_keys(cfg: DictConfig, schema: type, prefix: str = "") -> list[tuple[
 
 
 def unknown_key(key: str, known: list[str]) -> ConfigError:
-    """The one line for a key no dataclass declares: the closest known key, else the keys at its level. Under a
-    known parent (train.maxsteps) only its siblings' own names are compared; a mistyped parent (trian.max_steps)
+    """The one line for a key no dataclass declares: the closest known key, else the keys at its level. A key
+    without its group (max_steps, lr, n) is first looked for by its own name in every group (without_group); under
+    a known parent (train.maxsteps) only its siblings' own names are compared; a mistyped parent (trian.max_steps)
     compares whole keys as deep as it."""
     level, _, name = key.rpartition(".")
     siblings = {k.rpartition(".")[2]: k for k in known if k.rpartition(".")[0] == level}
-    if siblings:
+    close = without_group(name, known) if not level else []
+    if not close and siblings:
         close = [siblings[n] for n in difflib.get_close_matches(name, list(siblings), n=1, cutoff=0.5)]
-    else:
+    if not close and not level:  # maxsteps: the closest name in any group
+        leaves = {k.rpartition(".")[2] for k in known if "." in k}
+        close = [k for n in difflib.get_close_matches(name, leaves, n=1, cutoff=0.6) for k in known if leaf(k) == n]
+    elif not close and not siblings:
         close = difflib.get_close_matches(key, [k for k in known if k.count(".") == key.count(".")], n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]}?" if close else f"known keys here: {', '.join(siblings.values() or known)}"
+    shown = " or ".join(close[:3])
+    hint = f"did you mean {shown}?" if close else f"known keys here: {', '.join(siblings.values() or known)}"
     return ConfigError(f"unknown config key {key} (not in makemore/config.py); {hint}")
+
+
+def leaf(key: str) -> str:
+    return key.rpartition(".")[2]
+
+
+def without_group(name: str, known: list[str]) -> list[str]:
+    """The keys a bare name means: those of that very name in a group (max_steps -> train.max_steps, lr -> optim.lr),
+    else the one key it begins or abbreviates by initials (temp -> temperature, n -> num_samples); [] if none, or
+    if it begins several (bs: batch_size and block_size)."""
+    exact = [k for k in known if "." in k and leaf(k) == name]
+    if exact:
+        return exact
+    initials = {k: "".join(part[:1] for part in leaf(k).split("_")) for k in known}
+    begun = [k for k in known if leaf(k).startswith(name) or (len(initials[k]) > 1 and initials[k].startswith(name))]
+    return begun if len(begun) == 1 else []
 
 
 def refuse_unknown_keys(cfg: DictConfig) -> None:

@@ -38,13 +38,13 @@ def resolve_device(name: str, key: str) -> torch.device:
     return device
 
 
-def choose_threads(threads: int, params: int, rows_per_step: int) -> int:
-    """train.threads, or for 0 (auto) the count that suits a model of this size: 1 for small work, else one per core."""
+def choose_threads(threads: int, params: int, rows_per_step: int, key: str = "train.threads") -> int:
+    """train.threads (or sample.py's threads: `key`), or for 0 (auto) the count that suits a model of this size: 1 for
+    small work, else one per core."""
     cores = os.cpu_count() or 1
     if threads > 4 * cores:  # far past any gain, and soon past what the OS lets a process start
         raise ConfigError(
-            f"config key train.threads={threads} is invalid: this machine has {cores} cores; "
-            f"expected 0 (auto) to {4 * cores}"
+            f"config key {key}={threads} is invalid: this machine has {cores} cores; expected 0 (auto) to {4 * cores}"
         )
     if threads:
         return threads
@@ -53,12 +53,13 @@ def choose_threads(threads: int, params: int, rows_per_step: int) -> int:
     return torch.get_num_threads()
 
 
-def threads_for(threads: int, model, batch_size: int) -> int:
+def threads_for(threads: int, model, batch_size: int, key: str = "train.threads") -> int:
     """A run's thread count (choose_threads) for its model and train.batch_size: what train() sets, and what
     evaluate.py sets again so that a run's own split gives back its loss bit for bit (a matmul split over another
-    number of threads adds up in another order)."""
+    number of threads adds up in another order). sample.py and score.py choose theirs the same way, for the rows
+    they predict at once (batch_size) and their own `threads` key (`key`, named in a refusal)."""
     rows = batch_size * (model.block_size if model.sequence else 1)  # positions predicted per step
-    return choose_threads(threads, sum(p.numel() for p in model.parameters()), rows)
+    return choose_threads(threads, sum(p.numel() for p in model.parameters()), rows, key)
 
 
 def mps_available() -> bool:

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from makemore.config import DataConfig
+from makemore.data.clean import prepare_words
 from makemore.data.vocab import Vocab
 from makemore.data.words import DataError, Words, read_words
 
@@ -75,8 +76,9 @@ def few_words_warning(corpus: Corpus, params: int) -> str | None:
 
 
 def load_corpus(cfg: DataConfig) -> Corpus:
-    """Read, check and split cfg.path; logs one line saying what it found."""
-    words = read_words(cfg.path)
+    """Read, check (a table's column, odd characters: data/clean.py) and split cfg.path; logs one line saying what
+    it found."""
+    words = prepare_words(read_words(cfg.path), cfg, where=f"data.path {cfg.path}")
     vocab = Vocab.from_words(words)
     try:
         train, val, test = split_words(words, cfg.split_seed)

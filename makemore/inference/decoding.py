@@ -5,7 +5,9 @@
 
 Log-likelihoods are the model's own, log P(c1 .. cn, end | boundary) in nats, the number score.py prints: an empty
 name is never proposed, but its probability is not taken out of the others'. A name must end (the end token)
-within max_len characters.
+within max_len characters, and have min_len at least: a name's log-likelihood only falls as it grows, so without a
+floor the likeliest names are the shortest (s, ha, ca). sample.py's default floor is the length of the shortest
+twentieth of the training words (short_length: 4 on the bundled names).
 
 Beam search keeps the beam_width likeliest unfinished names at each length and sets aside every name that ends on
 the way; it stops once no unfinished name is as likely as the n-th name set aside (a longer name is never likelier
@@ -63,20 +65,24 @@ def likeliest(
     prefix: str = "",
     max_len: int = 32,
     exclude: set[str] | frozenset[str] = frozenset(),
+    min_len: int = 1,
 ) -> list[tuple[str, float]]:
     """The n likeliest names beam search finds (see the module docstring), likeliest first, with log-likelihoods.
-    exclude: names never set aside (sample.py's only_new: the training words), so n others are found instead."""
+    exclude: names never set aside (sample.py's only_new: the training words), so n others are found instead;
+    min_len: the fewest characters a name set aside has."""
     if beam_width < 1:
         raise SamplingError(f"beam_width={beam_width}: expected an integer >= 1 (names kept growing at each length)")
+    if not 1 <= min_len <= max_len:
+        raise SamplingError(f"min_len={min_len}: expected an integer from 1 to max_len={max_len}")
     history, start = _start(model, vocab, prefix)
     scores = torch.tensor([start], dtype=torch.float64, device=history.device)  # (beam,)
     done: dict[str, float] = {}
     found = greedy(model, vocab, prefix, max_len)
-    if found is not None and found[0] not in exclude:
+    if found is not None and found[0] not in exclude and len(found[0]) >= min_len:
         done[found[0]] = found[1]
     for length in range(len(prefix), max_len + 1):
         total = scores[:, None] + _log_probs(model, history)  # (beam, V): each name so far, then each next token
-        ends = total[:, 0].tolist() if length > 0 else []  # an empty name is no name
+        ends = total[:, 0].tolist() if length >= max(min_len, 1) else []  # an empty name is no name
         for row, score in enumerate(ends):
             name = prefix + vocab.decode(history[row, len(prefix) + 1 :].tolist())
             if name in exclude:
@@ -95,7 +101,18 @@ def likeliest(
     if len(ranked) < n:
         raise SamplingError(
             f"mode=likeliest: found {len(ranked)} of num_samples={n} names ending within max_len={max_len} "
-            f"characters{' and not among the training words' if exclude else ''}; ask for fewer, or raise "
-            f"beam_width={beam_width} or max_len"
+            f"characters{f' with min_len={min_len} or more' if min_len > 1 else ''}"
+            f"{' and not among the training words' if exclude else ''}; ask for fewer, or raise "
+            f"beam_width={beam_width} or max_len{' (or lower min_len)' if min_len > 1 else ''}"
         )
     return ranked
+
+
+SHORT_SHARE = 0.05  # short_length: the share of the training words shorter than sample.py's default min_len
+
+
+def short_length(words) -> int:
+    """The length of the shortest twentieth of the words (their 5th percentile): mode=likeliest's default min_len,
+    a floor that real words clear."""
+    lengths = sorted(map(len, words))
+    return max(1, lengths[int(SHORT_SHARE * len(lengths))]) if lengths else 1

@@ -16,7 +16,7 @@ from makemore.data.vocab import Vocab
 from makemore.inference.dropout_mean import DropoutMean
 from makemore.inference.ensemble import Ensemble
 from makemore.runs.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
-from makemore.runs.layout import BEST, LAST, RunDir, RunNotFound, find_checkpoint
+from makemore.runs.layout import BEST, LAST, LATEST, RunDir, RunNotFound, find_checkpoint
 
 
 @dataclass
@@ -31,13 +31,13 @@ class Trained:
 
 
 def member_paths(run, prefer: tuple[str, ...], key: str) -> list[Path]:
-    """The checkpoints `key=run` names: one for a run, a checkpoint or None (the newest run); one per run for a list
-    of them, or for a -m sweep's directory (its numbered runs that have a checkpoint, failed ones left out)."""
+    """The checkpoints `key=run` names: one for a run, a checkpoint, None or latest (the newest run); one per run for
+    a list of them, or for a -m sweep's directory (its numbered runs that have a checkpoint, failed ones left out)."""
     if isinstance(run, (list, tuple)):
         if not run:
             raise RunNotFound(f"{key}=[]: no run given; pass a run directory, a checkpoint, or a list of them")
         return [find_checkpoint(str(r), prefer=prefer, key=key) for r in run]
-    if run is not None and Path(run).is_dir() and not RunDir(Path(run)).checkpoints.is_dir():
+    if run is not None and run != LATEST and Path(run).is_dir() and not RunDir(Path(run)).checkpoints.is_dir():
         runs = sorted((p for p in Path(run).iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name))
         trained = [p for p in runs if any((RunDir(p).checkpoints / name).is_file() for name in prefer)]
         if trained:

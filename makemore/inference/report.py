@@ -12,10 +12,12 @@ import math
 
 from torch import nn
 
+from makemore.config import DataConfig
+from makemore.data.clean import prepare_words
 from makemore.data.examples import Examples
 from makemore.data.split import split_words
 from makemore.data.vocab import Vocab
-from makemore.data.words import DataError, load_words
+from makemore.data.words import DataError, read_words
 from makemore.inference.evaluation import evaluate
 from makemore.inference.scoring import loss_by_position, score_words, unknown_characters
 
@@ -27,8 +29,11 @@ def own_split(ckpt: dict, split: str, word_file: str, checkpoint) -> tuple[list[
     against the words it was trained on."""
     if split not in SPLITS:
         raise DataError(f"split={split!r}: expected one of {', '.join(SPLITS)}")
+    data = ckpt["config"]["data"]
+    read_as = {k: data[k] for k in ("column", "lowercase", "chars") if k in data}  # as the run read it (clean.py)
     try:
-        train, val, test = split_words(load_words(word_file), ckpt["config"]["data"]["split_seed"])
+        words = list(prepare_words(read_words(word_file), DataConfig(word_file, **read_as), word_file, warn=False))
+        train, val, test = split_words(words, data["split_seed"])
     except DataError as e:
         raise DataError(f"split={split}: the run's word file: {e}") from None
     if train != list(ckpt["train_words"]):

@@ -12,6 +12,7 @@ before the first name is made.
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -141,6 +142,12 @@ def check_options(
         raise SamplingError(
             f"prefix={prefix!r} has {len(prefix)} characters: max_len={max_len} leaves no room to add one"
         )
+
+
+def what_they_are(data_path: str | None) -> str:
+    """What sample.py calls a run's words: names when its list is named so (data/names.txt, old_names.txt), else
+    words (a list of Pokémon or French words makes no names)."""
+    return "names" if data_path and "name" in Path(str(data_path)).stem.lower() else "words"
 
 
 def generate(

@@ -112,6 +112,7 @@ def score_words(model: nn.Module, vocab: Vocab, words: list[str]) -> WordScores:
     return WordScores(list(words), log_likelihood, targets, nll, position)
 
 
+# chars: the predictions a word's score sums, its characters and its end token (len(word) + 1)
 COLUMNS = ("word", "log_likelihood", "nll_per_char", "perplexity", "chars")
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 BEST, LAST = "best.pt", "last.pt"
 ROOTS = ("outputs", "multirun")  # where train.py puts runs, relative to where it was started
+LATEST = "latest"  # run=latest: the newest run under ROOTS, as no run= (train.resume=latest: the newest unfinished)
 
 
 class RunNotFound(ValueError):
@@ -207,11 +208,11 @@ def finished_steps(run_dir: Path | None, max_steps: int) -> int | None:
 
 def find_checkpoint(run: str | Path | None, prefer: tuple[str, ...], key: str) -> Path:
     """The checkpoint `key=run` means: a .pt file, a run directory's checkpoints/<first of prefer that exists>,
-    or, for None, that checkpoint of the newest run under outputs/ or multirun/.
+    or, for None or latest, that checkpoint of the newest run under outputs/ or multirun/.
 
     sample.py prefers best.pt (the model to use), train.resume wants last.pt (where the run stopped).
     """
-    if run is None:
+    if run is None or str(run) == LATEST:
         found = [p for root in ROOTS for name in prefer[:1] for p in Path(root).glob(f"**/checkpoints/{name}")]
         if not found:
             raise RunNotFound(

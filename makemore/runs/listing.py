@@ -1,21 +1,31 @@
 """Runs as rows of a table: every run under outputs/ and multirun/ (runs.py), or one -m sweep's runs (its report).
 
     rows = list_runs([Path("outputs"), Path("multirun")])
-    print(format_runs(sort_runs(rows, "val_loss")))
+    print(format_runs(sort_runs(rows, "best_val_loss")))                      # a table per word list
     print(format_table(collect_runs(Path("multirun/2026-11-28/10-00-00"))))   # a sweep, best first
 
 A run is a directory with .hydra/overrides.yaml (the keys its command line set: its differences from the
-defaults); its losses come from metrics.json, which only a finished run has. A run of a sweep that is refused or
-diverges doesn't end the sweep: train.py records why in the run's failed.json (record_failure) and
+defaults); its losses come from metrics.json, which only a finished run has: best_val_loss is best.pt's, the
+checkpoint sample.py, score.py and evaluate.py read, val_loss the final model's. Its word list is .hydra/config.yaml's
+data (the path, and how it was read), its word count the one train.log's first lines report. A run of a sweep that
+is refused or diverges doesn't end the sweep: train.py records why in the run's failed.json (record_failure) and
 collect_failures finds them for the report.
 """
 
 import json
+import re
 from pathlib import Path
+
+import yaml
 
 from makemore.runs.layout import read_metrics, write_atomically
 
-SORT_KEYS = ("val_loss", "train_loss", "test_loss", "steps", "params", "run")  # run: by directory (time)
+LOSSES = ("best_val_loss", "val_loss", "train_loss", "test_loss", "steps", "params")  # metrics.json's, in each row
+SORT_KEYS = (*LOSSES, "run", "data", "words")  # run: by directory (time); data: by word list, words: by its size
+# runs.py's sort= also takes a column's header: sort=best
+HEADER_KEYS = {"best": "best_val_loss", "val": "val_loss", "train": "train_loss", "test": "test_loss"}
+READ_AS = ("column", "lowercase", "chars")  # data keys that change which words a file gives (makemore/data/clean.py)
+WORD_COUNT = re.compile(r": (\d+) words \(\d+ distinct")  # makemore/data/split.py load_corpus's log line
 SUMMARY = "sweep_summary.json"
 FAILED = "failed.json"  # in a failed run's directory: {"reason": the one-line error}
 
@@ -29,8 +39,29 @@ def read_overrides(run_dir: Path) -> list[str]:
     return [line[2:].strip() for line in path.read_text().splitlines() if line.startswith("- ")]
 
 
+def read_data(run_dir: Path) -> str | None:
+    """The run's word list: its data.path, with the keys that changed how it was read (data.column=name), or None
+    without a readable .hydra/config.yaml."""
+    try:
+        data = yaml.safe_load((Path(run_dir) / ".hydra" / "config.yaml").read_text())["data"]
+        read_as = [f"data.{k}={data[k]}" for k in READ_AS if data.get(k) not in (None, False)]
+        return " ".join([str(data["path"]), *read_as])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def read_word_count(run_dir: Path) -> int | None:
+    """How many words the run's list held, as its train.log says (the last session's line), or None."""
+    try:
+        found = WORD_COUNT.findall((Path(run_dir) / "train.log").read_text(errors="replace"))
+    except OSError:
+        return None
+    return int(found[-1]) if found else None
+
+
 def list_runs(roots: list[Path]) -> list[dict]:
-    """One row per run directory below roots: run, overrides, and metrics.json's losses (None: unfinished)."""
+    """One row per run directory below roots: run, overrides, its word list and word count, and metrics.json's
+    losses (None: unfinished)."""
     rows = []
     for root in roots:
         for hydra_dir in sorted(Path(root).glob("**/.hydra")):
@@ -38,14 +69,29 @@ def list_runs(roots: list[Path]) -> list[dict]:
             if not (hydra_dir / "overrides.yaml").is_file() or run_dir.parent.name == ".hydra":
                 continue
             found = read_metrics(run_dir) or {}
-            row = {"run": str(run_dir), "overrides": read_overrides(run_dir)}
-            rows.append(row | {key: found.get(key) for key in SORT_KEYS if key != "run"})
+            words = found.get("words") or read_word_count(run_dir)  # metrics.json's, else (unfinished, older) the log's
+            row = {
+                "run": str(run_dir),
+                "overrides": read_overrides(run_dir),
+                "data": read_data(run_dir),
+                "words": words,
+            }
+            rows.append(row | {key: found.get(key) for key in LOSSES})
     return rows
 
 
 def sort_runs(rows: list[dict], key: str) -> list[dict]:
-    """Lowest first; unfinished runs (no value) last."""
+    """Lowest first (key: one of SORT_KEYS, or a header of HEADER_KEYS); runs without a value (unfinished) last."""
+    key = HEADER_KEYS.get(key, key)
     return sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0, r["run"]))
+
+
+def by_word_list(rows: list[dict]) -> dict[str | None, list[dict]]:
+    """The rows grouped by word list, each group in the rows' order, the groups in the order of their first row."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(r["data"], []).append(r)
+    return groups
 
 
 def record_failure(run_dir: Path, reason: str) -> Path:
@@ -79,8 +125,8 @@ def collect_runs(sweep_dir: Path) -> list[dict]:
 
 # (header, width, the row's key, format): the columns each table shows; a missing value shows as -
 LOSS = "8.4f"
-RUNS_COLUMNS = (("val", 8, "val_loss", LOSS), ("train", 8, "train_loss", LOSS), ("steps", 7, "steps", "7d"),
-                ("params", 8, "params", "8d"))  # fmt: skip
+RUNS_COLUMNS = (("best", 8, "best_val_loss", LOSS), ("val", 8, "val_loss", LOSS), ("train", 8, "train_loss", LOSS),
+                ("steps", 7, "steps", "7d"), ("params", 8, "params", "8d"))  # fmt: skip
 SWEEP_COLUMNS = (("val", 8, "val_loss", LOSS), ("train", 8, "train_loss", LOSS), ("test", 8, "test_loss", LOSS),
                  ("params", 8, "params", "8d"))  # fmt: skip
 
@@ -95,9 +141,18 @@ def table(rows: list[dict], columns: tuple, run_header: str, run_of, overrides_o
 
 
 def format_runs(rows: list[dict]) -> str:
-    """runs.py's table: every run with its whole directory, unfinished ones with - for their losses."""
-    return table(rows, RUNS_COLUMNS, "run  overrides (differences from the defaults)", lambda r: r["run"],
-                 lambda r: " ".join(r["overrides"]) or "(defaults)")  # fmt: skip
+    """runs.py's tables, one per word list (a loss on one list says nothing of a loss on another): every run with
+    its whole directory, unfinished ones with - for their losses. best: best.pt's val loss, what sample.py, score.py
+    and evaluate.py use; val: the final model's."""
+    tables = []
+    for data, group in by_word_list(rows).items():
+        counts = sorted({r["words"] for r in group if r["words"] is not None})
+        words = f"{' or '.join(f'{n:,}' for n in counts)} words" if counts else "word count unknown"
+        title = f"{data} ({words})" if data else "word list unknown (no .hydra/config.yaml)"
+        body = table(group, RUNS_COLUMNS, "run  overrides (differences from the defaults)", lambda r: r["run"],
+                     lambda r: " ".join(r["overrides"]) or "(defaults)")  # fmt: skip
+        tables.append(f"{title}\n{body}")
+    return "\n\n".join(tables)
 
 
 def format_table(rows: list[dict]) -> str:

@@ -143,32 +143,28 @@ def restore(ckpt: dict, path: Path, cfg_dict: dict, corpus: Corpus, run: RunDir,
 def check_resumable(
     ckpt: dict, path: Path, cfg_dict: dict, vocab: Vocab, train_words: Words, device: torch.device
 ) -> None:
-    """Refuse to resume unless this run would have taken the checkpoint's steps: same config, same data."""
+    """Refuse to resume unless this run would have taken the checkpoint's steps: same config, same data, same kind
+    of device, steps left. Every difference is named in the one line, each with its fix: one attempt, not one per
+    difference."""
     old, new = flat_keys(ckpt["config"]), flat_keys(cfg_dict)
+    problems = []
     differ = [k for k in new if k in old and k not in MAY_CHANGE and old[k] != new[k]]
     if differ:
         shown = " ".join(f"{k}={old[k]}" for k in differ)
         now = ", ".join(f"{k}={new[k]}" for k in differ)
-        raise ConfigError(
-            f"train.resume={path}: this run's config differs from the checkpoint's ({now}); "
-            f"resume with the run's own settings: {shown}"
-        )
+        problems.append(f"this run's config differs from the checkpoint's ({now}); resume with the run's own "
+                        f"settings: {shown}")  # fmt: skip
     if list(ckpt["vocab"]) != list(vocab.itos) or train_words != ckpt["train_words"]:
-        raise ConfigError(
-            f"train.resume={path}: data.path={cfg_dict['data']['path']} holds other words than the run was "
-            "trained on; resume with the same word file"
-        )
+        problems.append(f"data.path={cfg_dict['data']['path']} holds other words than the run was trained on; "
+                        f"resume with the same word file (the run's: {old.get('data.path')})")  # fmt: skip
     was = device_type_of(ckpt["rng"])
     if was != device.type:  # CPU, CUDA and MPS draw different random numbers: the run would not be the same run
-        raise ConfigError(
-            f"train.resume={path}: the run was trained on {was}, this one would run on {device}; "
-            f"resume with train.device={was}"
-        )
+        problems.append(f"the run was trained on {was}, this one would run on {device}; resume with train.device={was}")
     if ckpt["step"] > new["train.max_steps"]:
-        raise ConfigError(
-            f"train.resume={path}: the checkpoint is at step {ckpt['step']}, beyond "
-            f"train.max_steps={new['train.max_steps']}; train.max_steps is the run's total, resumed steps included"
-        )
+        problems.append(f"the checkpoint is at step {ckpt['step']}, beyond train.max_steps={new['train.max_steps']}; "
+                        "train.max_steps is the run's total, resumed steps included")  # fmt: skip
+    if problems:
+        raise ConfigError(f"train.resume={path}: " + "; and ".join(problems))
 
 
 def resolve_latest(resume: str | Path) -> str | Path:

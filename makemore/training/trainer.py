@@ -135,7 +135,13 @@ class Trainer:
     def run(self, progress_bar: bool = True) -> dict:
         board = Board(self.run_dir, self.cfg, self.model, self.corpus.vocab, self.examples["train"], self.world,
                       self.resumed_at, train_words=self.corpus.train_words)  # fmt: skip
-        bar = ProgressBar(self.cfg.train.max_steps, self.progress.step, enabled=progress_bar and self.world.is_main)
+        bar = ProgressBar(
+            self.cfg.train.max_steps,
+            self.progress.step,
+            enabled=progress_bar and self.world.is_main,
+            clock=self.clock,
+            max_time=self.cfg.train.max_time,
+        )  # under a budget: its seconds
         release_free_memory()
         with closing(board), closing(bar), torch_threads(self.threads):
             self.clock.start()
@@ -219,6 +225,7 @@ class Trainer:
             steps=self.progress.step,  # taken: fewer than train.max_steps after train.max_time or train.patience
             train_seconds=round(train_seconds, 3),
             params=self.params,
+            words=sum(len(split) for split in self.corpus.splits.values()),  # the list's, duplicates counted
         )
         board.final(config_to_dict(self.cfg), metrics)
         self.checkpoints.write_metrics(metrics)  # whole or not at all; only rank 0 writes

@@ -123,11 +123,11 @@ class Trainer:
         self.checkpoints = CheckpointWriter(
             run, model, self.optimizer, config_to_dict(cfg), corpus.vocab, corpus.train_words, writes=world.is_main
         )
-        self.progress, self.resumed_at = Progress(), None
-        if resumed is not None:
-            self.progress = resume.restore(*resumed, config_to_dict(cfg), corpus, run, model, self.optimizer,
-                                           self.batches, self.window, device)  # fmt: skip
-            self.resumed_at = self.progress.step
+        self.progress = resume.restore(*resumed, config_to_dict(cfg), corpus, run, model, self.optimizer, self.batches,
+                                       self.window, device) if resumed else Progress()  # fmt: skip
+        self.resumed_at = (
+            self.progress.step if resumed else None
+        )  # TensorBoard hides what a killed session logged after
         self.clock = Clock(self.progress.seconds_before)
         self.stopping = Stopping(cfg.train, world, self.clock)
         announce(cfg, model, corpus, self.params, device, self.threads, run)
@@ -218,19 +218,13 @@ class Trainer:
 
     def finish(self, board: Board) -> dict:
         """The final model's loss on every split, in metrics.json and the HPARAMS tab."""
-        train_seconds = self.clock.seconds()
+        seconds, progress = self.clock.seconds(), self.progress
         metrics = {name + "_loss": evaluate(self.model, self.examples[name], self.world) for name in SPLITS}
-        metrics.update(
-            best_val_loss=self.progress.best_val_loss,
-            steps=self.progress.step,  # taken: fewer than train.max_steps after train.max_time or train.patience
-            train_seconds=round(train_seconds, 3),
-            params=self.params,
-            words=sum(len(split) for split in self.corpus.splits.values()),  # the list's, duplicates counted
-        )
+        # steps: those taken (fewer than train.max_steps after train.max_time or patience); words: the list's, all
+        metrics |= dict(best_val_loss=progress.best_val_loss, steps=progress.step, train_seconds=round(seconds, 3),
+                        params=self.params, words=sum(map(len, self.corpus.splits.values())))  # fmt: skip
         board.final(config_to_dict(self.cfg), metrics)
         self.checkpoints.write_metrics(metrics)  # whole or not at all; only rank 0 writes
-        log.info(
-            f"train {metrics['train_loss']:.4f}  val {metrics['val_loss']:.4f}  test {metrics['test_loss']:.4f}  "
-            f"({self.progress.step} steps in {train_seconds:.1f}s); checkpoints in {self.run_dir.checkpoints}"
-        )
+        log.info(f"train {metrics['train_loss']:.4f}  val {metrics['val_loss']:.4f}  test {metrics['test_loss']:.4f}  "
+                 f"({progress.step} steps in {seconds:.1f}s); checkpoints in {self.run_dir.checkpoints}")  # fmt: skip
         return metrics

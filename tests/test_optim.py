@@ -78,3 +78,84 @@ def test_loss_window_mean_and_nan_guard():
         window.add(torch.tensor(x))
     with pytest.raises(TrainingDiverged, match="became nan at step 9"):
         window.check(10, {})
+
+
+PLAIN_SGD = OptimConfig(name="sgd", lr=0.1, momentum=0.0, weight_decay=0.0, fused=False)  # the lecture's
+
+
+def trained_with(step_of, cfg=PLAIN_SGD, steps=4):
+    """A small net after `steps` updates through step_of(optimizer)(), the learning rate changing between steps."""
+    import torch
+
+    from makemore.training.optim import build_optimizer, set_lr
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    opt = build_optimizer(cfg, model)
+    step = step_of(opt)
+    for i in range(steps):
+        set_lr(opt, 0.1 / (i + 1))
+        model.zero_grad(set_to_none=True)
+        model(torch.randn(5, 4)).square().mean().backward()
+        step()
+    return [p.detach().clone() for p in model.parameters()], opt
+
+
+def test_plain_sgds_unwrapped_step_is_torchs_update_bit_for_bit():
+    """training/torch_private.py: the lecture's SGD stepped as p -= lr * grad gives torch.optim.SGD.step's weights."""
+    import torch
+
+    from makemore.training.torch_private import optimizer_step
+
+    (ours, opt), (torchs, _) = trained_with(optimizer_step), trained_with(lambda o: o.step)
+    assert optimizer_step(opt) != opt.step  # the unwrapped path was taken
+    assert all(torch.equal(a, b) for a, b in zip(ours, torchs, strict=True))
+
+
+@pytest.mark.parametrize(
+    "cfg", [OptimConfig(name="sgd", momentum=0.9, fused=False), OptimConfig(name="sgd", lr=0.1), OptimConfig()]
+)
+def test_anything_but_plain_sgd_takes_the_public_step(cfg):
+    from makemore.training.torch_private import optimizer_step
+
+    _, opt = trained_with(lambda o: o.step, cfg, steps=1)
+    assert optimizer_step(opt) == opt.step
+
+
+def test_a_hook_or_a_torch_without_the_hook_dicts_takes_the_public_step(monkeypatch):
+    """A step hook must run, so its optimizer steps through optimizer.step; and where torch's private hook
+    dictionaries are not there, the public path is the fallback."""
+    from torch.optim import optimizer as torch_optimizer
+
+    from makemore.training.torch_private import optimizer_step
+
+    _, opt = trained_with(lambda o: o.step, steps=1)
+    calls = []
+    handle = opt.register_step_post_hook(lambda *args: calls.append(1))
+    step = optimizer_step(opt)
+    assert step == opt.step
+    step()
+    assert calls == [1]
+    handle.remove()
+    handle = torch_optimizer.register_optimizer_step_pre_hook(lambda *args: None)  # every optimizer's
+    assert optimizer_step(opt) == opt.step
+    handle.remove()
+    assert optimizer_step(opt) != opt.step
+    monkeypatch.delattr(torch_optimizer, "_global_optimizer_pre_hooks")
+    assert optimizer_step(opt) == opt.step
+
+
+def test_private_torch_names_stand_in_one_module():
+    """Only training/torch_private.py may read torch's or Hydra's private names (an underscore after torch. or
+    hydra., or a private hook dictionary)."""
+    import re
+
+    from helpers import ROOT
+
+    private = re.compile(r"\b(torch|hydra)(\.\w+)*\._[a-z]|hydra\._internal|_optimizer_step_p|_global_optimizer_p")
+    users = sorted(
+        str(p.relative_to(ROOT))
+        for p in [*(ROOT / "makemore").rglob("*.py"), *ROOT.glob("*.py")]
+        if private.search(p.read_text())
+    )
+    assert users == ["makemore/training/torch_private.py"], users

@@ -23,7 +23,7 @@ class LookupEmbedding(nn.Module):
         super().__init__()
         self.vocab_size, self.n_embd = vocab_size, n_embd
         # init_table draws the weights; on torch's default device, so that a model can be sized on "meta". An
-        # uninitialised table, not nn.utils.skip_init: that draws N(0, 1) on "meta", which imports torch._dynamo
+        # uninitialised table, not nn.utils.skip_init: that draws N(0, 1) on "meta", which imports dynamo
         # (1.4 s of every sample.py start)
         here = torch.get_default_device()
         self.lookup = nn.Embedding.from_pretrained(torch.empty(vocab_size, n_embd, device=here), freeze=False)

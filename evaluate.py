@@ -22,7 +22,7 @@ import torch
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs, resolve_data_path
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, fail_on_os_error
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
@@ -76,6 +76,8 @@ def main(dict_cfg: DictConfig) -> None:
             sys.stdout.write(format_report(r))
     except USER_ERRORS as e:
         fail(str(e))
+    except OSError as e:  # a file that can't be read, or stdout: a full disk (or /dev/full)
+        fail_on_os_error(e, "report")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ python sample.py mode=greedy                       # the likeliest character eac
 python sample.py run=[outputs/A,outputs/B]         # two runs predicting together (makemore/ensemble.py)
 """
 
-import os
 import sys
 from collections.abc import Iterable
 
@@ -18,7 +17,7 @@ import torch
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, fail_on_os_error
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device
 from makemore.config import SampleConfig
@@ -63,9 +62,8 @@ def main(dict_cfg: DictConfig) -> None:
     except BrokenPipeError:  # `python sample.py | head` closed stdout: not an error
         sys.stderr.close()
         return
-    except OSError as e:  # stdout is a full disk (or /dev/full), or fails otherwise
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail again
-        fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the names")
+    except OSError as e:  # a file that can't be read, or stdout: a full disk (or /dev/full)
+        fail_on_os_error(e, "names")
     new = sum(name not in train_words for name in names)
     print(f"{new} of {len(names)} names are new (not in the training words); from {path}", file=sys.stderr)
     if cfg.stats:

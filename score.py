@@ -12,14 +12,13 @@ import csv
 import io
 import json
 import math
-import os
 import sys
 
 import hydra
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs
-from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail
+from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, fail_on_os_error
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device
 from makemore.config import ScoreConfig
@@ -84,9 +83,8 @@ def main(dict_cfg: DictConfig) -> None:
     except BrokenPipeError:  # `python score.py ... | head` closed stdout: not an error
         sys.stderr.close()
         return
-    except OSError as e:  # stdout is a full disk (or /dev/full)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the scores")
+    except OSError as e:  # a file that can't be read, or stdout: a full disk (or /dev/full)
+        fail_on_os_error(e, "scores")
     mean = sum(r["nll_per_char"] * r["chars"] for r in rows) / sum(r["chars"] for r in rows)
     print(f"{len(rows)} words scored ({len(skipped)} not), {mean:.4f} nats per character over them "
           f"(perplexity {math.exp(mean):.2f}); from {path}", file=sys.stderr)  # fmt: skip

@@ -6,6 +6,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from helpers import CONFIGS, TINY, run_script
+from makemore.cli.configs import register_configs
 from makemore.cli.overrides import config_groups, refuse_unknown_overrides, schema_keys, to_dataclass
 from makemore.config import Config, ConfigError, SampleConfig
 
@@ -13,6 +14,7 @@ GROUPS = config_groups(CONFIGS)
 
 
 def compose_dict(overrides):
+    register_configs()  # base_config, which configs/config.yaml's defaults name, whichever test runs first
     with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
         return compose(config_name="config", overrides=overrides)
 

@@ -8,6 +8,7 @@ The defaults here are the default recipe (`python train.py`): a modern MLP that 
 in about two minutes on two CPU cores. `experiment=lecture_mlp` swaps in the lecture's.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,6 +213,7 @@ class SampleConfig:
     # against the model's vocabulary, before the first name is made
     def __post_init__(self):
         self.run = _run_value(self.run)
+        self.prefix = as_in_a_file(self.prefix)
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
@@ -225,6 +227,16 @@ class SampleConfig:
                 _check(value == default, key, value, why)
             why = "false with mode=greedy, which makes one name (mode=likeliest only_new=true: the likeliest new ones)"
             _check(not (self.mode == "greedy" and self.only_new), "only_new", self.only_new, why)
+
+
+def as_in_a_file(text: str) -> str:
+    """Letters typed on the command line (score.py word=, sample.py prefix=) as a word file's are read
+    (makemore/data/words.py): NFC, so that "café" typed as e + a combining accent is the file's "café"; a byte-order
+    mark and the whitespace around dropped."""
+    return unicodedata.normalize("NFC", text.strip().lstrip(BOM).strip())
+
+
+BOM = "\ufeff"  # a byte-order mark: Windows editors start files with one, and `cat` puts them inside lists
 
 
 DECODE_MODES = ("sample", "greedy", "likeliest")
@@ -249,7 +261,7 @@ class ScoreConfig:
         self.run = _run_value(self.run)
         if self.word is not None and not isinstance(self.word, list):
             self.word = [self.word]  # word=emma: one word
-        self.word = [str(w) for w in self.word or []]
+        self.word = [as_in_a_file(str(w)) for w in self.word or []]
         _check(self.format in FORMATS, "format", self.format, f"one of {', '.join(FORMATS)}")
         ok = self.device in DEVICES or self.device.startswith("cuda:")
         _check(ok, "device", self.device, "auto, cpu, cuda, cuda:N or mps")

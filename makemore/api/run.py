@@ -19,6 +19,7 @@ import torch
 
 from makemore.api import pictures
 from makemore.cli.configs import resolve_data_path
+from makemore.config import as_in_a_file
 from makemore.data.words import load_words
 from makemore.inference.loading import Trained, load_trained
 from makemore.inference.report import check_known, loss_report, own_split
@@ -103,13 +104,13 @@ class Run:
         """n names, as `python sample.py` prints them (the same seed, the same names)."""
         generator = torch.Generator().manual_seed(seed)
         exclude = set(self.trained.ckpt["train_words"]) if only_new else None
-        options = dict(temperature=temperature, top_k=top_k, top_p=top_p, prefix=prefix, max_len=max_len)
+        options = dict(temperature=temperature, top_k=top_k, top_p=top_p, prefix=as_in_a_file(prefix), max_len=max_len)
         return list(generate(self.model, self.vocab, n, generator, exclude=exclude, unique=unique, **options))
 
     def score(self, words: list[str]):
         """score.py's columns (word, log_likelihood, nll_per_char, perplexity, chars) per word, in the order given;
         a word with characters the model never saw is skipped with a warning."""
-        rows, skipped = score_rows(self.model, self.vocab, list(words))
+        rows, skipped = score_rows(self.model, self.vocab, [as_in_a_file(w) for w in words])  # as score.py's word=
         for message in skipped:
             warnings.warn(message, stacklevel=2)
         return as_rows(rows)
@@ -123,7 +124,7 @@ class Run:
             where = str(words)
             words = load_words(resolve_data_path(str(words)), key="words")
         else:
-            words, where = list(words), f"{len(words)} words"
+            words, where = [as_in_a_file(w) for w in words], f"{len(words)} words"
         check_known(words, self.vocab, where)
         return loss_report(self.model, self.vocab, words, where, source)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import torch
 
+from makemore.config import BOM
+
 log = logging.getLogger(__name__)
 MAX_WORD_LEN = 1000  # characters; a longer line means the file is not one word per line (and costs GBs of contexts)
 MAX_FILE_BYTES = 2 * 2**30  # 2 GiB: ~200 million words, far beyond a character model's needs, read whole into memory
@@ -145,6 +147,8 @@ def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
         piece = text[start:stop]
         piece = piece if unicodedata.is_normalized("NFC", piece) else unicodedata.normalize("NFC", piece)
         words = [w.strip() for w in piece.split("\n")]
+        if BOM in piece:  # files joined by `cat`: each one's byte-order mark starts a line, and is no character
+            words = [w.lstrip(BOM).strip() for w in words]
         check_lines(words, where, line)
         words = [w for w in words if w]
         if words:
@@ -168,8 +172,9 @@ def check_lines(words: list[str], where: str, first_line: int) -> None:
         )
 
 
-# what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning
-LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning;
+# and a byte-order mark, invisible, left inside a word once those starting lines are dropped
+LINE_BREAKS = re.compile(f"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029{BOM}]")
 
 
 def check_no_line_breaks(words: list[str], where: str, first_line: int = 0) -> None:
@@ -179,6 +184,9 @@ def check_no_line_breaks(words: list[str], where: str, first_line: int = 0) -> N
         if found:
             char = found.group()
             name = unicodedata.name(char, "a control character")
+            if char == BOM:
+                raise DataError(f"{where}: line {i + 1} holds U+FEFF ({name}, a byte-order mark) inside a word; "
+                                "it is invisible and no letter: delete it")  # fmt: skip
             raise DataError(
                 f"{where}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
                 "expected one word per line, lines separated by \\n (or \\r\\n) only"

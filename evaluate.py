@@ -16,6 +16,8 @@ With dropout_samples=K it is the loss of the mean of K dropout masks' distributi
 
 import json
 import sys
+from collections.abc import Iterable
+from itertools import chain
 
 import hydra
 import torch
@@ -26,15 +28,16 @@ from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, fail_on
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
-from makemore.data.words import load_words
+from makemore.data.words import stream_words
 from makemore.inference.loading import load_trained
-from makemore.inference.report import check_known, loss_report, own_split
+from makemore.inference.report import loss_report, own_split
 
 
-def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[list[str], str]:
-    """data.path's words, or the run's own split of its own word file (checked against the words it trained on)."""
+def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[Iterable[str], str]:
+    """data.path's words, read a block at a time (loss_report takes them a chunk at a time), or the run's own split
+    of its own word file (checked against the words it trained on)."""
     if cfg.data.path is not None:
-        return load_words(cfg.data.path), cfg.data.path
+        return chain.from_iterable(stream_words(cfg.data.path, key="data.path")), cfg.data.path
     return own_split(ckpt, cfg.split or "val", resolve_data_path(ckpt["config"]["data"]["path"]), path)
 
 
@@ -46,8 +49,9 @@ def report(cfg: EvaluateConfig) -> dict:
     train = ckpt["config"].get("train", {})  # the run's own thread count
     torch.set_num_threads(threads_for(train.get("threads", 0), model, train.get("batch_size", TrainConfig.batch_size)))
     words, where = words_to_evaluate(cfg, ckpt, path)
-    check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
-    return loss_report(model, vocab, words, where, path, cfg.dropout_samples)
+    named = where if cfg.data.path is None else f"data.path {cfg.data.path}"  # how a refusal names the words
+    report = loss_report(model, vocab, words, named, path, cfg.dropout_samples)  # a chunk of words at a time
+    return {**report, "words": where}
 
 
 def format_report(r: dict) -> str:

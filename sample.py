@@ -52,10 +52,13 @@ def main(dict_cfg: DictConfig) -> None:
         model.to(device)
         lines = decoded(cfg, model, vocab, train_words, device)
         check_stdout_can_show(vocab)
-        names = []
+        printed, new = 0, 0  # counted, not kept: num_samples=100000000 runs in the memory of a chunk of names
+        names = [] if cfg.stats else None  # stats=true measures the names together (inference/quality.py): kept
         for name, line in lines:
             print(line)
-            names.append(name)
+            printed, new = printed + 1, new + (name not in train_words)
+            if names is not None:
+                names.append(name)
         sys.stdout.flush()
     except USER_ERRORS as e:
         fail(str(e))
@@ -64,8 +67,7 @@ def main(dict_cfg: DictConfig) -> None:
         return
     except OSError as e:  # a file that can't be read, or stdout: a full disk (or /dev/full)
         fail_on_os_error(e, "names")
-    new = sum(name not in train_words for name in names)
-    print(f"{new} of {len(names)} names are new (not in the training words); from {path}", file=sys.stderr)
+    print(f"{new} of {printed} names are new (not in the training words); from {path}", file=sys.stderr)
     if cfg.stats:
         numbers = quality(names, Reference.of(ckpt["train_words"]))
         print("quality: " + ", ".join(f"{k} {v:.4f}" for k, v in numbers.items()), file=sys.stderr)

@@ -22,7 +22,7 @@ from makemore.cli.configs import resolve_data_path
 from makemore.config import as_in_a_file
 from makemore.data.words import load_words
 from makemore.inference.loading import Trained, load_trained
-from makemore.inference.report import check_known, loss_report, own_split
+from makemore.inference.report import loss_report, own_split
 from makemore.inference.sampling import generate
 from makemore.inference.scoring import score_rows
 from makemore.runs.layout import BEST, LAST, RunDir, find_checkpoint, run_dir_of
@@ -125,7 +125,6 @@ class Run:
             words = load_words(resolve_data_path(str(words)), key="words")
         else:
             words, where = [as_in_a_file(w) for w in words], f"{len(words)} words"
-        check_known(words, self.vocab, where)
         return loss_report(self.model, self.vocab, words, where, source)
 
     def plot_loss(self, ax=None):

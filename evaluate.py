@@ -28,7 +28,7 @@ from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, fail_on
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device, threads_for
 from makemore.config import EvaluateConfig, TrainConfig
-from makemore.data.words import stream_words
+from makemore.data.words import check_word_file, stream_words
 from makemore.inference.loading import load_trained
 from makemore.inference.report import loss_report, own_split
 
@@ -37,6 +37,7 @@ def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[Iterable[s
     """data.path's words, read a block at a time (loss_report takes them a chunk at a time), or the run's own split
     of its own word file (checked against the words it trained on)."""
     if cfg.data.path is not None:
+        check_word_file(cfg.data.path, key="data.path")  # now, not when the first word is wanted
         return chain.from_iterable(stream_words(cfg.data.path, key="data.path")), cfg.data.path
     return own_split(ckpt, cfg.split or "val", resolve_data_path(ckpt["config"]["data"]["path"]), path)
 

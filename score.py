@@ -26,7 +26,7 @@ from makemore.cli.errors import USER_ERRORS, closed_pipe_is_quiet, fail, fail_on
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.compute.device import resolve_device
 from makemore.config import ScoreConfig
-from makemore.data.words import DataError, stream_words
+from makemore.data.words import DataError, check_word_file, stream_words
 from makemore.inference.loading import load_trained
 from makemore.inference.scoring import COLUMNS, Scored, joined, score_chunks
 
@@ -37,6 +37,7 @@ def words_of(cfg: ScoreConfig) -> Iterable[str]:
     if cfg.words == "-":
         given.append(chain.from_iterable(stream_words(sys.stdin.buffer, "words - (stdin)")))
     elif cfg.words is not None:
+        check_word_file(cfg.words, key="words")  # now, not when the first word is wanted
         given.append(chain.from_iterable(stream_words(cfg.words, key="words")))
     given.append([w for w in cfg.word if w])
     if cfg.words is None and not cfg.word:

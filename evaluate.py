@@ -19,23 +19,27 @@ torch loads.
 
 import json
 import sys
+from collections.abc import Iterable
+from itertools import chain
 
 import hydra
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs, resolve_data_path
-from makemore.cli.errors import closed_pipe_is_quiet, fail, user_errors
+from makemore.cli.errors import closed_pipe_is_quiet, fail, fail_on_os_error, user_errors
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.config import EvaluateConfig, TrainConfig
 
 
-def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[list[str], str]:
-    """data.path's words, or the run's own split of its own word file (checked against the words it trained on)."""
-    from makemore.data.words import load_words
+def words_to_evaluate(cfg: EvaluateConfig, ckpt: dict, path) -> tuple[Iterable[str], str]:
+    """data.path's words, read a block at a time (loss_report takes them a chunk at a time), or the run's own split
+    of its own word file (checked against the words it trained on)."""
+    from makemore.data.words import check_word_file, stream_words
     from makemore.inference.report import own_split
 
     if cfg.data.path is not None:
-        return load_words(cfg.data.path), cfg.data.path
+        check_word_file(cfg.data.path, key="data.path")  # now, not when the first word is wanted
+        return chain.from_iterable(stream_words(cfg.data.path, key="data.path")), cfg.data.path
     return own_split(ckpt, cfg.split or "val", resolve_data_path(ckpt["config"]["data"]["path"]), path)
 
 
@@ -44,7 +48,7 @@ def report(cfg: EvaluateConfig) -> dict:
 
     from makemore.compute.device import resolve_device, threads_for
     from makemore.inference.loading import load_trained
-    from makemore.inference.report import check_known, loss_report
+    from makemore.inference.report import loss_report
 
     trained = load_trained(cfg.run, dropout_samples=cfg.dropout_samples)  # one run, or several predicting together
     model, vocab, ckpt, path = trained.model, trained.vocab, trained.ckpt, trained.source
@@ -54,8 +58,9 @@ def report(cfg: EvaluateConfig) -> dict:
     threads = cfg.threads or train.get("threads", 0)
     torch.set_num_threads(threads_for(threads, model, train.get("batch_size", TrainConfig.batch_size), key="threads"))
     words, where = words_to_evaluate(cfg, ckpt, path)
-    check_known(words, vocab, where if cfg.data.path is None else f"data.path {cfg.data.path}")
-    return loss_report(model, vocab, words, where, path, cfg.dropout_samples)
+    named = where if cfg.data.path is None else f"data.path {cfg.data.path}"  # how a refusal names the words
+    report = loss_report(model, vocab, words, named, path, cfg.dropout_samples)  # a chunk of words at a time
+    return {**report, "words": where}
 
 
 def format_report(r: dict) -> str:
@@ -84,6 +89,8 @@ def main(dict_cfg: DictConfig) -> None:
             sys.stdout.write(format_report(r))
     except user_errors() as e:
         fail(str(e))
+    except OSError as e:  # a file that can't be read, or stdout: a full disk (or /dev/full)
+        fail_on_os_error(e, "report")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ torch and the model code are imported inside the functions that use them: a refu
 torch loads.
 """
 
-import os
 import sys
 from collections.abc import Iterable
 
@@ -21,7 +20,7 @@ import hydra
 from omegaconf import DictConfig
 
 from makemore.cli.configs import register_configs
-from makemore.cli.errors import closed_pipe_is_quiet, fail, user_errors
+from makemore.cli.errors import closed_pipe_is_quiet, fail, fail_on_os_error, user_errors
 from makemore.cli.overrides import refuse_unknown_overrides, to_dataclass
 from makemore.config import SampleConfig
 
@@ -61,22 +60,23 @@ def main(dict_cfg: DictConfig) -> None:
         torch.set_num_threads(threads_for(cfg.threads, model, rows, key="threads"))  # as training chooses them
         lines = decoded(cfg, model, vocab, train_words, device)
         check_stdout_can_show(vocab)
-        names = []
+        printed, new = 0, 0  # counted, not kept: num_samples=100000000 runs in the memory of a chunk of names
+        names = [] if cfg.stats else None  # stats=true measures the names together (inference/quality.py): kept
         for name, line in lines:
             print(line)
-            names.append(name)
+            printed, new = printed + 1, new + (name not in train_words)
+            if names is not None:
+                names.append(name)
         sys.stdout.flush()
     except user_errors() as e:
         fail(str(e))
     except BrokenPipeError:  # `python sample.py | head` closed stdout: not an error
         sys.stderr.close()
         return
-    except OSError as e:  # stdout is a full disk (or /dev/full), or fails otherwise
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail again
-        fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the names")
-    new = sum(name not in train_words for name in names)
+    except OSError as e:  # a file that can't be read, or stdout: a full disk (or /dev/full)
+        fail_on_os_error(e, "names")
     noun = what_they_are(ckpt["config"].get("data", {}).get("path"))  # names, or words: what the list holds
-    print(f"{new} of {len(names)} {noun} are new (not in the training words); from {path}", file=sys.stderr)
+    print(f"{new} of {printed} {noun} are new (not in the training words); from {path}", file=sys.stderr)
     if cfg.stats:
         numbers = quality(names, Reference.of(ckpt["train_words"]))
         print("quality: " + ", ".join(f"{k} {v:.4f}" for k, v in numbers.items()), file=sys.stderr)

@@ -33,12 +33,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from makemore.cli.configs import register_configs, resolve_data_path
 from makemore.cli.errors import closed_pipe_is_quiet, fail, interrupted, user_errors
-from makemore.cli.overrides import config_groups, refuse_unknown_overrides, to_dataclass
-from makemore.config import Config
+from makemore.cli.overrides import config_groups, override_value, refuse_unknown_overrides, to_dataclass
+from makemore.config import Config, DataConfig
 from makemore.runs.layout import (
+    RESUME_HINT,
     RunDir,
+    RunDirUnusable,
     RunNotFound,
     Session,
+    check_run_dir,
     claim_dir,
     finished_steps,
     hold,
@@ -70,15 +73,48 @@ def register_resolvers() -> None:
     if OmegaConf.has_resolver("run_clock"):
         return
     OmegaConf.register_new_resolver("run_clock", lambda pattern: STARTED.strftime(pattern))
-    OmegaConf.register_new_resolver(
-        "resume_dir", lambda resume, fresh: str(resumed_run_dir(resume) or new_run_dir(fresh))
-    )
+    OmegaConf.register_new_resolver("resume_dir", one_line(run_dir_for))
     OmegaConf.register_new_resolver(
         "resume_subdir", lambda resume, stamp: f".hydra/resume-{stamp}" if resumed_run_dir(resume) else ".hydra"
     )
     # a -m sweep's directory, claimed once (cached: Hydra resolves it again, and hands the cache to its launchers'
     # processes with the config, as it does for the ${now:...} inside it)
-    OmegaConf.register_new_resolver("new_sweep_dir", claim_dir, use_cache=True)
+    OmegaConf.register_new_resolver("new_sweep_dir", one_line(claim_dir), use_cache=True)
+
+
+def one_line(resolver):
+    """The resolver, with its refusals (a run directory that can't be written) said in one line: Hydra calls it
+    while it composes, and would report what it raises with a traceback."""
+
+    def resolve(*args):
+        try:
+            return resolver(*args)
+        except user_errors() as e:
+            fail(str(e))
+
+    return resolve
+
+
+def run_dir_for(resume: str | None, fresh: str) -> str:
+    """hydra.run.dir: the run train.resume goes on in (it must be writable), else a new outputs/DATE/TIME."""
+    resumed = resumed_run_dir(resume)
+    if resumed is None:
+        return new_run_dir(fresh)
+    check_run_dir(resumed, "train.resume", RESUME_HINT)
+    return str(resumed)
+
+
+def check_given_run_dir(argv: list[str]) -> None:
+    """hydra.run.dir=DIR from the command line, checked before Hydra makes it: a symlink loop, a file (the data
+    file), a read-only folder would each be a traceback from Hydra's mkdir or its log file."""
+    run_dir = override_value(argv, "hydra.run.dir")
+    if run_dir is None or "${" in run_dir:  # an interpolation: Hydra's to resolve
+        return
+    data_path = resolve_data_path(override_value(argv, "data.path") or DataConfig.path)
+    try:
+        check_run_dir(run_dir, "hydra.run.dir", "give hydra.run.dir a folder you can write", data_path)
+    except RunDirUnusable as e:
+        fail(str(e))
 
 
 def resume_command(run_dir: Path) -> str:
@@ -213,6 +249,7 @@ if __name__ == "__main__":
     register_configs("config")
     register_resolvers()
     refuse_unknown_overrides(sys.argv[1:], Config, config_groups(Path(__file__).resolve().parent / "configs"))
+    check_given_run_dir(sys.argv[1:])
     sys.argv += torchrun_overrides(sys.argv[1:])
     try:
         closed_pipe_is_quiet(main)

@@ -9,6 +9,7 @@ CPU cores (docs/results.md). `experiment=lecture_mlp` swaps in the lecture's.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,12 +243,15 @@ class SampleConfig(UseConfig):
     # mode=likeliest: the fewest characters a name has (the shortest are the likeliest: s, ha); null: the length of
     # the shortest twentieth of the training words (4 on the bundled names)
     min_len: int | None = None
-    stats: bool = False  # after the names, on stderr: how new, distinct and training-like they are (quality.py)
+    # after the names, on stderr: how new, distinct and training-like they are (quality.py); keeps the names to measure
+    # them together (~70 bytes each), where without it sample.py's memory is a chunk's whatever num_samples
+    stats: bool = False
 
     # num_samples, temperature, top_k, top_p, prefix and max_len are checked against the model's vocabulary by
     # makemore.inference.sampling.check_options, before the first name is made
     def __post_init__(self):
         super().__post_init__()
+        self.prefix = as_in_a_file(self.prefix)
         _check(_seed_ok(self.seed), "seed", self.seed, SEEDS)
         _check(self.mode in DECODE_MODES, "mode", self.mode, f"one of {', '.join(DECODE_MODES)}")
         _check(self.beam_width >= 1, "beam_width", self.beam_width, "an integer >= 1 (names kept at each length)")
@@ -260,6 +264,16 @@ class SampleConfig(UseConfig):
                 _check(value == default, key, value, why)
             why = "false with mode=greedy, which makes one name (mode=likeliest only_new=true: the likeliest new ones)"
             _check(not (self.mode == "greedy" and self.only_new), "only_new", self.only_new, why)
+
+
+def as_in_a_file(text: str) -> str:
+    """Letters typed on the command line (score.py word=, sample.py prefix=) as a word file's are read
+    (makemore/data/words.py): NFC, so that "café" typed as e + a combining accent is the file's "café"; a byte-order
+    mark and the whitespace around dropped."""
+    return unicodedata.normalize("NFC", text.strip().lstrip(BOM).strip())
+
+
+BOM = "\ufeff"  # a byte-order mark: Windows editors start files with one, and `cat` puts them inside lists
 
 
 DECODE_MODES = ("sample", "greedy", "likeliest")
@@ -278,7 +292,7 @@ class ScoreConfig(UseConfig):
         super().__post_init__()
         if self.word is not None and not isinstance(self.word, list):
             self.word = [self.word]  # word=emma: one word
-        self.word = [str(w) for w in self.word or []]
+        self.word = [as_in_a_file(str(w)) for w in self.word or []]
         _check(self.format in FORMATS, "format", self.format, f"one of {', '.join(FORMATS)}")
 
 

@@ -2,10 +2,12 @@
 the entry points run as a person runs them, and TensorBoard's events read back. Fixtures are in conftest.py."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
@@ -32,13 +34,27 @@ TINY = [
 ]
 
 
-def run_script(script: str, *args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
+def run_script(script: str, *args: str, cwd: Path = ROOT, check: bool = True, prefix: list[str] = (),
+               **kw) -> subprocess.CompletedProcess:  # fmt: skip
+    """script's process with args, as a person runs it; prefix: a command that runs it (as_another_user()), kw:
+    subprocess.run's (input=..., env=...)."""
     proc = subprocess.run(
-        [sys.executable, str(ROOT / script), *args], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
+        [*prefix, sys.executable, str(ROOT / script), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+        **kw,
+    )  # fmt: skip
     if check and proc.returncode != 0:
         raise AssertionError(f"{script} {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     return proc
+
+
+def as_another_user() -> list[str]:
+    """A command prefix under which file permissions hold, as for a user who doesn't own the files: as root, setpriv
+    drops the two capabilities that override them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH); for anyone else, none."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("root without setpriv: file permissions can't be made to hold")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 
 
 def write_tiny_words(folder: Path) -> Path:

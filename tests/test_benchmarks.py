@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from benchmarks import data, sampling, throughput, time_to_loss
+from benchmarks import data, sampling, throughput, time_to_loss, tool_memory
 
 
 def run(module, monkeypatch, capsys, *args: str) -> str:
@@ -74,3 +74,10 @@ def test_scale(tmp_path, monkeypatch, capsys):
     rows = (tmp_path / "out" / "scale.csv").read_text().splitlines()
     assert rows[0].startswith("code,words,first_step_s") and rows[1].startswith("ours,300,") and len(rows) == 2
     assert (tmp_path / "out" / "scale.png").stat().st_size > 0 and "ours        300 words" in out
+
+
+@pytest.mark.slow
+def test_tool_memory(tiny_run, monkeypatch, capsys):
+    out = run(tool_memory, monkeypatch, capsys, f"--run={tiny_run}", "--tools", "sample", "--scales", "1",
+              "--sample-base=5")  # fmt: skip
+    assert "| sample | " in out and "x1 / x1 |" in out

@@ -23,6 +23,7 @@ from hydra import compose, initialize_config_dir
 
 import sample  # noqa: F401  (registers sample_config with Hydra's ConfigStore)
 from helpers import CONFIGS, ROOT, TINY, compose_config, run_script
+from makemore.cli.configs import register_configs
 from makemore.cli.errors import USER_ERRORS
 from makemore.cli.overrides import to_dataclass
 from makemore.config import ConfigError
@@ -56,6 +57,7 @@ def one_line_refusal(err: pytest.ExceptionInfo, *fragments: str) -> str:
 
 def train_refused(overrides: list[str], tmp_path: Path, error=USER_ERRORS) -> pytest.ExceptionInfo:
     """What train.py does with these overrides, in-process: compose, check, train; the error it raises."""
+    register_configs()  # the schemas configs/*.yaml name, whichever test runs first
     with pytest.raises(error) as err:
         with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
             cfg = to_dataclass(compose(config_name="config", overrides=overrides))
@@ -481,6 +483,7 @@ def test_numbers_torch_or_the_os_cannot_take_are_one_line(tmp_path, words_file, 
     if script == "train.py":
         err = train_refused([f"data.path={words_file}", *TINY, override], tmp_path, ConfigError)
     else:
+        register_configs()
         with pytest.raises(ConfigError) as err:
             with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
                 to_dataclass(compose(config_name="sample", overrides=[override]))

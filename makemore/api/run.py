@@ -20,9 +20,10 @@ import torch
 from makemore.api import pictures
 from makemore.cli.configs import resolve_data_path
 from makemore.compute.device import threads_for, torch_threads
+from makemore.config import as_in_a_file
 from makemore.data.words import load_words
 from makemore.inference.loading import Trained, load_trained
-from makemore.inference.report import check_known, loss_report, own_split
+from makemore.inference.report import loss_report, own_split
 from makemore.inference.sampling import generate
 from makemore.inference.scoring import score_rows
 from makemore.runs.layout import BEST, LAST, LATEST, RunDir, find_checkpoint, run_dir_of
@@ -103,7 +104,7 @@ class Run:
         """n names, as `python sample.py` prints them (the same seed, the same names, on as many threads)."""
         generator = torch.Generator().manual_seed(seed)
         exclude = set(self.trained.ckpt["train_words"]) if only_new else None
-        options = dict(temperature=temperature, top_k=top_k, top_p=top_p, prefix=prefix, max_len=max_len)
+        options = dict(temperature=temperature, top_k=top_k, top_p=top_p, prefix=as_in_a_file(prefix), max_len=max_len)
         with torch_threads(threads_for(0, self.model, n, key="threads")):  # sample.py's auto threads
             return list(generate(self.model, self.vocab, n, generator, exclude=exclude, unique=unique, **options))
 
@@ -111,7 +112,7 @@ class Run:
         """score.py's columns (word, log_likelihood, nll_per_char, perplexity, chars) per word, in the order given;
         a word with characters the model never saw is skipped with a warning. The same numbers, bit for bit: score.py's
         auto threads (a sum split over another number of threads adds up in another order)."""
-        words = list(words)
+        words = [as_in_a_file(w) for w in words]  # as score.py's word=
         with torch_threads(threads_for(0, self.model, len(words), key="threads")):
             rows, skipped = score_rows(self.model, self.vocab, words)
         for message in skipped:
@@ -127,8 +128,7 @@ class Run:
             where = str(words)
             words = load_words(resolve_data_path(str(words)), key="words")
         else:
-            words, where = list(words), f"{len(words)} words"
-        check_known(words, self.vocab, where)
+            words, where = [as_in_a_file(w) for w in words], f"{len(words)} words"
         return loss_report(self.model, self.vocab, words, where, source)
 
     def plot_loss(self, ax=None):

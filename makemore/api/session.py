@@ -25,7 +25,18 @@ from makemore.api.keys import config_of, write_hydra_files
 from makemore.api.run import Run
 from makemore.cli.configs import resolve_data_path
 from makemore.cli.errors import USER_ERRORS
-from makemore.runs.layout import RunDir, RunNotFound, Session, claim_new_dir, finished_steps, hold, release, run_dir_of
+from makemore.runs.layout import (
+    RESUME_HINT,
+    RunDir,
+    RunNotFound,
+    Session,
+    check_run_dir,
+    claim_new_dir,
+    finished_steps,
+    hold,
+    release,
+    run_dir_of,
+)
 from makemore.training import trainer
 from makemore.training.resume import resolve_latest
 from makemore.training.stops import TrainingInterrupted
@@ -43,6 +54,8 @@ def train(**keys) -> Run:
     cfg = chosen.cfg
     cfg.data.path = resolve_data_path(cfg.data.path)
     resumed = resumed_run_dir(cfg.train.resume)
+    if resumed is not None:
+        check_run_dir(resumed, "resume", RESUME_HINT)  # RunDirUnusable: read-only, say, before anything is written
     started = datetime.now()
     run_dir = resumed or Path(claim_new_dir(started.strftime("outputs/%Y-%m-%d/%H-%M-%S")))
     hydra_subdir = started.strftime(".hydra/resume-%Y-%m-%d_%H-%M-%S") if resumed else ".hydra"

@@ -44,6 +44,7 @@ from makemore.inference.sampling import sample_batch
 ACTIVATIONS = (nn.Tanh, nn.GELU, nn.ReLU, nn.Sigmoid)  # the nonlinearities whose inputs and outputs are histogrammed
 SATURATED = 0.97  # |tanh| above this passes almost no gradient (1 - t^2 < 0.06): lecture part 3's threshold
 NUM_SAMPLES = 8  # names written as text at each evaluation
+MAX_LABELS = 128  # characters labelled in the embedding scatter: a picture 600 px wide holds no more
 VOWELS = set("aeiou")
 
 
@@ -79,22 +80,58 @@ def project_2d(table: torch.Tensor) -> tuple[np.ndarray, str, str]:
     return points.numpy(), f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%})"
 
 
-def draw_embedding(ax, table: torch.Tensor, vocab: Vocab, title: str) -> None:
+def draw_embedding(ax, table: torch.Tensor, vocab: Vocab, title: str, counts: torch.Tensor | None = None) -> None:
     """The lecture's plot of the characters in embedding space (part 2), drawn on a matplotlib Axes: TensorBoard's
-    image (scatter_image) and the notebook's run.plot_embedding() are this one picture."""
+    image (scatter_image) and the notebook's run.plot_embedding() are this one picture.
+
+    Every token is a point; at most MAX_LABELS carry their character: the most frequent ones (counts: (vocab_size,)
+    occurrences in the training words; None: the first ids), and only those the font can draw, so that a
+    30,000-character alphabet costs a picture, not 30,000 labels and as many "Glyph missing" warnings."""
     points, xlabel, ylabel = project_2d(table)
     kinds = [kind for _, kind in token_labels(vocab)]
     colours = {"boundary": "tab:red", "vowel": "tab:orange", "letter": "tab:blue", "other": "tab:gray"}
-    ax.scatter(points[:, 0], points[:, 1], s=260, c=[colours[k] for k in kinds])
-    for (x, y), tok in zip(points, vocab.itos, strict=True):
-        ax.text(x, y, tok, ha="center", va="center", color="white", fontsize=9, fontweight="bold")
+    size = 260 if len(vocab) <= MAX_LABELS else 20
+    ax.scatter(points[:, 0], points[:, 1], s=size, c=[colours[k] for k in kinds])
+    for i in labelled(vocab, counts):
+        x, y = points[i]
+        ax.text(x, y, vocab.itos[i], ha="center", va="center", color="white" if size > 20 else "black", fontsize=9,
+                fontweight="bold")  # fmt: skip
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(f"{title} (red: boundary, orange: vowels)")
     ax.grid(alpha=0.3)
 
 
-def scatter_image(table: torch.Tensor, vocab: Vocab, step: int) -> np.ndarray:
+def labelled(vocab: Vocab, counts: torch.Tensor | None) -> list[int]:
+    """The ids draw_embedding labels: all of a small vocabulary; else the MAX_LABELS most frequent that the font
+    has glyphs for (the boundary always)."""
+    if len(vocab) <= MAX_LABELS and all(map(drawable, vocab.itos)):
+        return list(range(len(vocab)))
+    order = range(len(vocab)) if counts is None else torch.argsort(counts, descending=True, stable=True).tolist()
+    chosen = [0]
+    for i in order:
+        if len(chosen) == MAX_LABELS:
+            break
+        if i != 0 and drawable(vocab.itos[i]):
+            chosen.append(i)
+    return chosen
+
+
+def drawable(token: str) -> bool:
+    """Whether matplotlib's default font has a glyph for every character of token."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    global _font
+    if _font is None:
+        _font = FT2Font(font_manager.findfont(font_manager.FontProperties(weight="bold")))
+    return all(_font.get_char_index(ord(c)) for c in token)
+
+
+_font = None  # matplotlib's default font, loaded at the first drawable()
+
+
+def scatter_image(table: torch.Tensor, vocab: Vocab, step: int, counts: torch.Tensor | None = None) -> np.ndarray:
     """draw_embedding as an (H, W, 3) uint8 image, for TensorBoard."""
     # imported here, at the first evaluation: matplotlib is 0.3 s of a run's start, before its first step
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -102,7 +139,7 @@ def scatter_image(table: torch.Tensor, vocab: Vocab, step: int) -> np.ndarray:
 
     fig = Figure(figsize=(6, 6), dpi=100)
     FigureCanvasAgg(fig)
-    draw_embedding(fig.add_subplot(), table, vocab, f"embeddings at step {step}")
+    draw_embedding(fig.add_subplot(), table, vocab, f"embeddings at step {step}", counts)
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()  # (H, W, 3)
 
@@ -120,6 +157,7 @@ class Diagnostics:
         ix = torch.randint(0, len(examples), (batch_size,), device=self.device, generator=own)
         self.X, self.Y = examples.rows(ix)  # (batch_size, ...): the same batch every time
         self.labels = token_labels(vocab)
+        self.counts = torch.bincount(examples.stream.long().cpu(), minlength=len(vocab))  # (vocab_size,) for labels
         self.layers = [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
 
     def record(self, step: int, lr: float) -> None:
@@ -173,7 +211,8 @@ class Diagnostics:
     def _embedding(self, step: int) -> None:
         table = self.model.embedding.table.detach().cpu()  # (vocab_size, n_embd)
         self.projector.add(table, self.labels, step)
-        self.writer.add_image("embedding/scatter", scatter_image(table, self.vocab, step), step, dataformats="HWC")
+        image = scatter_image(table, self.vocab, step, self.counts)  # (H, W, 3)
+        self.writer.add_image("embedding/scatter", image, step, dataformats="HWC")
 
     def _samples(self, step: int) -> None:
         was_training = self.model.training

@@ -18,10 +18,19 @@ def user_errors() -> tuple[type[Exception], ...]:
     from makemore.data.words import DataError
     from makemore.inference.sampling import SamplingError
     from makemore.runs.checkpoint import CheckpointError
-    from makemore.runs.layout import RunDirBusy, RunNotFound
+    from makemore.runs.layout import RunDirBusy, RunDirUnusable, RunNotFound
     from makemore.training.stops import TrainingDiverged
 
-    return ConfigError, DataError, CheckpointError, RunNotFound, RunDirBusy, SamplingError, TrainingDiverged
+    return (
+        ConfigError,
+        DataError,
+        CheckpointError,
+        RunNotFound,
+        RunDirBusy,
+        RunDirUnusable,
+        SamplingError,
+        TrainingDiverged,
+    )
 
 
 def __getattr__(name: str):
@@ -44,6 +53,15 @@ def fail(message: str, code: int = 2, prefix: str = "error: "):
         time.sleep(RANK_0_GRACE)
         print(f"{prefix}(rank {rank}) {message}", file=sys.stderr)
     sys.exit(code)
+
+
+def fail_on_os_error(e: OSError, printing: str) -> None:
+    """One line for an OSError in a command that prints: a file it read names itself (a checkpoint this user may
+    not read), else it was stdout (a full disk, /dev/full) while printing `printing`."""
+    if e.filename is not None:
+        fail(f"{e.filename}: {(e.strerror or str(e)).lower()}")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's own flush can't fail again
+    fail(f"stdout: {(e.strerror or str(e)).lower()} while printing the {printing}")
 
 
 def interrupted(message: str, code: int):

@@ -6,6 +6,8 @@ Only the entry points (train.py, sample.py) and this module know about Hydra; th
 import argparse
 import dataclasses
 import difflib
+import shlex
+from itertools import takewhile
 from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -96,19 +98,64 @@ def config_groups(config_dir: Path) -> tuple[str, ...]:
 def refuse_unknown_overrides(argv: list[str], schema: type, groups: tuple[str, ...] = ()) -> None:
     """Before Hydra composes anything: one line for the first command-line key (with `+` or without) that neither
     the dataclass nor a config group declares. Hydra's own message for `train.maxsteps=10` runs to six lines."""
+    keys = schema_keys(schema)
+    refuse_unquoted(argv, keys)
     try:
         args = hydra_command_line().parse_known_args(argv)[0]
         overrides = OverridesParser.create().parse_overrides(args.overrides)
     except Exception:  # not a command line or an override Hydra can parse: Hydra says what is wrong with it
         return
     refuse_two_modes(args)
-    keys = schema_keys(schema)
     for override in overrides:
         key = override.key_or_group
         under_a_value = any(key.startswith(k + ".") for k, node in keys.items() if not node)  # optim.milestones.0
         if override.is_hydra_override() or key in groups or key in keys or under_a_value:
             continue
         fail(str(unknown_key(key, [*keys, *(g for g in groups if g not in keys)])))
+
+
+def override_value(argv: list[str], key: str) -> str | None:
+    """The value the command line gives `key` (the last, as Hydra takes it), or None: not given, not one string
+    (a sweep's a,b), or a command line Hydra can't parse (it says why itself)."""
+    try:
+        args = hydra_command_line().parse_known_args(argv)[0]
+        overrides = OverridesParser.create().parse_overrides(args.overrides)
+    except Exception:
+        return None
+    values = [o.value() for o in overrides if o.key_or_group == key and not o.is_delete()]
+    return values[-1] if values and isinstance(values[-1], str) else None
+
+
+def refuse_unquoted(argv: list[str], keys: dict[str, bool]) -> None:
+    """One line saying how to quote a value that Hydra's grammar can't read bare, where Hydra would print its
+    four-line lexer error: letters beyond ASCII, brackets or # ('data.path=-my wörds.txt'), or a path with spaces
+    that the shell cut in pieces (data.path=my wörds.txt: "wörds.txt" is no override)."""
+    parser = OverridesParser.create()
+    for i, arg in enumerate(argv):
+        key, eq, value = arg.partition("=")
+        if not eq or keys.get(key.lstrip("+"), True):  # not a value of a key the schema declares
+            continue
+        pieces = list(takewhile(lambda a: "=" not in a and a not in HYDRA_FLAGS and a[:1] != "~", argv[i + 1 :]))
+        if not pieces and parses(parser, arg):
+            continue
+        value = " ".join([value, *pieces])
+        quoted = f"{key}={hydra_string(value)}"
+        if parses(parser, quoted):
+            fail(f"{key}={value}: Hydra reads this value only in quotes (spaces, letters beyond ASCII, brackets, #); "
+                 f"write it as {shlex.quote(quoted)}, the shell's quotes around Hydra's")  # fmt: skip
+
+
+def parses(parser: OverridesParser, override: str) -> bool:
+    try:
+        parser.parse_overrides([override])
+    except Exception:
+        return False
+    return True
+
+
+def hydra_string(value: str) -> str:
+    """value as a double-quoted string of Hydra's override grammar: read back exactly, whatever it holds."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 HYDRA_MODES = ("--run", "--multirun", "--cfg", "--info", "--shell-completion")
@@ -128,6 +175,9 @@ def hydra_command_line() -> argparse.ArgumentParser:
     parser.add_argument("--info", "-i", nargs="?", const="all")
     parser.add_argument("overrides", nargs="*")
     return parser
+
+
+HYDRA_FLAGS = {o for a in hydra_command_line()._actions for o in a.option_strings}  # -m, --cfg, -c, ...
 
 
 def refuse_two_modes(args) -> None:

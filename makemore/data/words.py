@@ -16,8 +16,11 @@ from array import array
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO
 
 import torch
+
+from makemore.config import BOM
 
 log = logging.getLogger(__name__)
 MAX_WORD_LEN = 1000  # characters; a longer line means the file is not one word per line (and costs GBs of contexts)
@@ -100,6 +103,47 @@ def load_words(path: str | Path, key: str = "data.path") -> list[str]:
 
 def read_words(path: str | Path, key: str = "data.path") -> Words:
     """load_words' words as Words, never all of them as Python strs at once."""
+    where = check_word_file(path, key)
+    try:
+        with Path(path).open("rb") as f:
+            too_big = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES
+            raw = b"" if too_big else f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
+    except OSError as e:
+        raise DataError(f"{where}: cannot be read ({e.strerror})") from None
+    return parse_text(raw, where, too_big)
+
+
+def stream_words(source: str | Path | BinaryIO, key: str = "words", block: int = CHUNK) -> Iterator[Words]:
+    """The words of a file (a path: checked as read_words checks it) or a binary stream (stdin), as load_words
+    reads them, a block of about `block` bytes at a time: memory holds a block, whatever the input's length."""
+    if isinstance(source, (str, Path)):
+        where = check_word_file(source, key)
+        try:
+            with Path(source).open("rb") as f:
+                yield from stream_words(f, where, block)
+        except OSError as e:
+            raise DataError(f"{where}: cannot be read ({e.strerror})") from None
+        return
+    rest, line, offset, found = b"", 0, 0, False
+    while True:
+        data = source.read(block)
+        buf = rest + data
+        cut = buf.rfind(b"\n") + 1 if data else len(buf)  # whole lines only, until the end
+        piece, rest = buf[:cut], buf[cut:]
+        if piece:
+            words = parse_text(piece, key, first_line=line, first_byte=offset, empty_ok=True)
+            if len(words):
+                found = True
+                yield words
+            line, offset = line + piece.count(b"\n"), offset + len(piece)
+        if not data:
+            break
+    if not found:
+        raise DataError(f"{key}: has no words (it is empty or blank)")
+
+
+def check_word_file(path: str | Path, key: str) -> str:
+    """How errors name the file ("data.path words.txt"), after refusing what is no word file."""
     path = Path(path)
     where = f"{key} {path}"
     if not path.exists():
@@ -108,13 +152,7 @@ def read_words(path: str | Path, key: str = "data.path") -> Words:
         raise DataError(f"{where}: is a directory, expected a text file with one word per line")
     if not path.is_file():  # a pipe or a device would be read until memory or patience runs out
         raise DataError(f"{where}: is not a regular file (a pipe, socket or device?); put the words in a file")
-    try:
-        with path.open("rb") as f:
-            too_big = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES
-            raw = b"" if too_big else f.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while it is read
-    except OSError as e:
-        raise DataError(f"{where}: cannot be read ({e.strerror})") from None
-    return parse_text(raw, where, too_big)
+    return where
 
 
 def parse_words(raw: bytes, where: str, too_big: bool = False) -> list[str]:
@@ -123,8 +161,10 @@ def parse_words(raw: bytes, where: str, too_big: bool = False) -> list[str]:
     return list(parse_text(raw, where, too_big))
 
 
-def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
-    """parse_words' words as Words: the lines are checked and cleaned CHUNK characters at a time."""
+def parse_text(raw: bytes, where: str, too_big: bool = False, first_line: int = 0, first_byte: int = 0,
+               empty_ok: bool = False) -> Words:  # fmt: skip
+    """parse_words' words as Words: the lines are checked and cleaned CHUNK characters at a time. raw may be a piece
+    of a longer input (stream_words) that starts at line first_line and byte first_byte, for the errors."""
     if too_big or len(raw) > MAX_FILE_BYTES:
         raise DataError(
             f"{where}: is bigger than {MAX_FILE_BYTES / 2**30:.0f} GiB, the most a word file may have; "
@@ -135,9 +175,9 @@ def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
     try:
         text = raw.decode("utf-8-sig")  # -sig: a byte-order mark from Windows editors is not a character
     except UnicodeDecodeError as e:
-        raise DataError(f"{where}: byte {e.start} is not UTF-8; save the file as UTF-8 text") from None
+        raise DataError(f"{where}: byte {first_byte + e.start} is not UTF-8; save the file as UTF-8 text") from None
     del raw
-    parts, lengths, line, start = [], array("I"), 0, 0
+    parts, lengths, line, start = [], array("I"), first_line, 0
     while start <= len(text):
         stop = text.find("\n", start + CHUNK)
         stop = len(text) if stop < 0 else stop
@@ -145,13 +185,15 @@ def parse_text(raw: bytes, where: str, too_big: bool = False) -> Words:
         piece = text[start:stop]
         piece = piece if unicodedata.is_normalized("NFC", piece) else unicodedata.normalize("NFC", piece)
         words = [w.strip() for w in piece.split("\n")]
+        if BOM in piece:  # files joined by `cat`: each one's byte-order mark starts a line, and is no character
+            words = [w.lstrip(BOM).strip() for w in words]
         check_lines(words, where, line)
         words = [w for w in words if w]
         if words:
             parts.append("\n".join(words))
             lengths.extend(map(len, words))
         line, start = line + text.count("\n", start, stop) + 1, stop + 1
-    if not lengths:
+    if not lengths and not empty_ok:
         raise DataError(f"{where}: has no words (it is empty or blank)")
     return Words("\n".join(parts), lengths)
 
@@ -168,8 +210,9 @@ def check_lines(words: list[str], where: str, first_line: int) -> None:
         )
 
 
-# what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning
-LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# what str.splitlines() also splits on besides \n: inside a word they would cut it in two without a word of warning;
+# and a byte-order mark, invisible, left inside a word once those starting lines are dropped
+LINE_BREAKS = re.compile(f"[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029{BOM}]")
 
 
 def check_no_line_breaks(words: list[str], where: str, first_line: int = 0) -> None:
@@ -179,6 +222,9 @@ def check_no_line_breaks(words: list[str], where: str, first_line: int = 0) -> N
         if found:
             char = found.group()
             name = unicodedata.name(char, "a control character")
+            if char == BOM:
+                raise DataError(f"{where}: line {i + 1} holds U+FEFF ({name}, a byte-order mark) inside a word; "
+                                "it is invisible and no letter: delete it")  # fmt: skip
             raise DataError(
                 f"{where}: line {i + 1} holds U+{ord(char):04X} ({name}) inside a word; "
                 "expected one word per line, lines separated by \\n (or \\r\\n) only"

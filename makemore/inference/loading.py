@@ -16,7 +16,7 @@ from makemore.data.vocab import Vocab
 from makemore.inference.dropout_mean import DropoutMean
 from makemore.inference.ensemble import Ensemble
 from makemore.runs.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
-from makemore.runs.layout import BEST, LAST, LATEST, RunDir, RunNotFound, find_checkpoint
+from makemore.runs.layout import BEST, LAST, LATEST, RunDir, RunNotFound, find_checkpoint, unreadable_run
 
 
 @dataclass
@@ -53,7 +53,10 @@ def load_trained(run, key: str = "run", prefer: tuple[str, ...] = (BEST, LAST), 
     """One run's model, or an Ensemble of several that were trained on the same words (refused otherwise).
     dropout_samples > 0: each model predicts as the mean over that many dropout masks
     (makemore/inference/dropout_mean.py)."""
-    paths = member_paths(run, prefer, key)
+    try:
+        paths = member_paths(run, prefer, key)
+    except OSError as e:  # a run directory this user may not list
+        raise unreadable_run(key, run, e) from None
     loaded = []
     for path in paths:
         ckpt = load_checkpoint(path)

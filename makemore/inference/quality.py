@@ -31,24 +31,35 @@ from makemore.inference.sampling import sample_batch
 # pairs counted at a time: ~1 MB of int64 temporaries, reused from one chunk to the next (pairs of all the words at
 # once, or chunks of several MB, were left resident by the allocator: 75 MB and 50 MB at 1M words)
 BIGRAM_CHUNK = 2**16
+DENSE_PAIRS = 2**20  # pairs (alphabet size squared) up to which bigrams() counts into a table of them all: 8 MB
 BOUNDARY = ""  # the boundary in bigram keys: no character is empty, so it can't clash with one
 
 
 def bigrams(words: Iterable[str] | Words) -> Counter:
     """Counts of (a, b) character pairs, each word between boundaries. Counted on the words' token stream,
     "0 w1 0 w2 .. 0" (makemore/data/examples.py, a byte a character), BIGRAM_CHUNK pairs at a time: a single boundary
-    closes a word and opens the next, so the pairs are exactly each word's own."""
+    closes a word and opens the next, so the pairs are exactly each word's own. A table of every pair while that
+    is small (DENSE_PAIRS); over a large alphabet (30,000 CJK characters: 900 million pairs, 7 GB) only the pairs
+    that occur, each chunk's counted with torch.unique."""
     words = words if isinstance(words, Words) else Words.of(words)
     if not len(words):
         return Counter()
     vocab = Vocab.from_words(words)
     ids, n = token_stream(words, vocab), len(vocab)  # (L,)
-    counts = torch.zeros(n * n, dtype=torch.int64)  # (pairs,)
+    dense = n * n <= DENSE_PAIRS
+    counts = torch.zeros(n * n if dense else 0, dtype=torch.int64)  # (pairs,)
+    found = Counter()  # pair code -> count, when not dense
     for start in range(0, len(ids) - 1, BIGRAM_CHUNK):
         part = ids[start : start + BIGRAM_CHUNK + 1].long()
-        counts += torch.bincount(part[:-1] * n + part[1:], minlength=n * n)
+        codes = part[:-1] * n + part[1:]  # (chunk,)
+        if dense:
+            counts += torch.bincount(codes, minlength=n * n)
+        else:
+            found.update(dict(zip(*(t.tolist() for t in torch.unique(codes, return_counts=True)))))
+    if dense:
+        found = {i: c for i, c in enumerate(counts.tolist()) if c}
     keys = [BOUNDARY, *vocab.itos[1:]]
-    return Counter({(keys[i // n], keys[i % n]): c for i, c in enumerate(counts.tolist()) if c})
+    return Counter({(keys[i // n], keys[i % n]): c for i, c in found.items()})
 
 
 class WordSet:

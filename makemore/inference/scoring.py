@@ -2,6 +2,7 @@
 
     scores = score_words(model, vocab, ["emma", "xqzt"])    # WordScores: log-likelihoods, characters, positions
     rows, skipped = score_rows(model, vocab, ["emma", "zoë"]) # score.py's rows (COLUMNS); "zoë" skipped, said why
+    for part in score_chunks(model, vocab, words, print):  # the same for any number of words, a chunk at a time
     scores.log_likelihood[0], scores.nll_per_char[0]        # nats; every character and the end token count
     unknown_characters("zoë", vocab)                        # "ë": characters the model never saw
 
@@ -11,7 +12,10 @@ examples.build_examples (the rows the trainer evaluates), so every family is sco
 (the same context and target: a window model sees "..emm" -> a in every "emma...") go through the model once.
 """
 
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +23,7 @@ from torch import nn
 
 from makemore.data.examples import build_examples
 from makemore.data.vocab import Vocab
-from makemore.data.words import DataError
+from makemore.data.words import DataError, Words
 from makemore.inference.evaluation import EVAL_CHUNK, IGNORE
 
 
@@ -136,14 +140,96 @@ def score_rows(model: nn.Module, vocab: Vocab, words: list[str]) -> tuple[list[d
 def loss_by_position(scores: WordScores, last: int = 12) -> list[tuple[str, int, float]]:
     """(label, targets, mean NLL) for the 1st, 2nd, ... letter (positions from `last` on together, as "12+"), then
     the end token: where in a word the model is unsure."""
-    rows = []
-    letters = ~scores.is_end
-    pos = scores.target_position.clamp(max=last - 1)
-    for p in range(last):
-        mask = letters & (pos == p)
-        if mask.any():
-            label = f"{p + 1}+" if p == last - 1 else str(p + 1)
-            rows.append((label, int(mask.sum()), scores.target_nll[mask].mean().item()))
-    end = scores.is_end
-    rows.append(("end", int(end.sum()), scores.target_nll[end].mean().item()))
-    return rows
+    return position_rows(*position_sums(scores, last))
+
+
+def position_sums(scores: WordScores, last: int = 12) -> tuple[torch.Tensor, torch.Tensor]:
+    """The NLL summed (float64) and the targets counted (int64) at the 1st, 2nd, ... letter (from `last` on
+    together) and at the end token: (last + 1,) each, to add up over chunks of words."""
+    slot = torch.where(scores.is_end, last, scores.target_position.clamp(max=last - 1))  # (sum of targets,)
+    sums = torch.zeros(last + 1, dtype=torch.float64).index_add_(0, slot, scores.target_nll)
+    return sums, torch.bincount(slot, minlength=last + 1)
+
+
+def position_rows(sums: torch.Tensor, counts: torch.Tensor) -> list[tuple[str, int, float]]:
+    """loss_by_position's rows from position_sums' (added up) numbers."""
+    last = len(sums) - 1
+    rows = [(f"{p + 1}+" if p == last - 1 else str(p + 1), int(counts[p]), (sums[p] / counts[p]).item())
+            for p in range(last) if counts[p]]  # fmt: skip
+    return [*rows, ("end", int(counts[last]), (sums[last] / counts[last]).item())]
+
+
+SCORE_CHUNK = 4096  # words scored at a time: their examples and rows (~1 kB a word) exist for a chunk, not for all
+
+
+def chunks(words: Iterable[str], size: int | None = None) -> Iterator[list[str]]:
+    """The words as lists of `size` (default SCORE_CHUNK; the last may be shorter): a list, a Words, a generator."""
+    it, size = iter(words), size or SCORE_CHUNK
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+@dataclass(frozen=True)
+class Scored:
+    """score.py's numbers for any number of words, held compactly: the words scored (Words, about a byte a
+    character) and two numbers each, in the order given."""
+
+    words: Words
+    log_likelihood: torch.Tensor  # (W,) float64, nats
+    targets: torch.Tensor  # (W,) int64: characters + the end token
+    skipped: int = 0  # words given that the model could not score
+
+    def rows(self, order: torch.Tensor | None = None) -> Iterator[dict]:
+        """The rows (COLUMNS), made SCORE_CHUNK at a time, in `order` (word indices; None: as given)."""
+        starts, text, lengths, size = self.words.starts(), self.words.text, self.words.lengths, SCORE_CHUNK
+        order = torch.arange(len(self.targets)) if order is None else order
+        for i in range(0, len(order), size):
+            ids = order[i : i + size]
+            ll, n = self.log_likelihood[ids], self.targets[ids]
+            nll = -ll / n
+            for j, ll_j, nll_j, ppl_j, n_j in zip(ids.tolist(), ll.tolist(), nll.tolist(), torch.exp(nll).tolist(),
+                                                  n.tolist(), strict=True):  # fmt: skip
+                word = text[starts[j] : starts[j] + lengths[j]]
+                yield dict(word=word, log_likelihood=ll_j, nll_per_char=nll_j, perplexity=ppl_j, chars=n_j)
+
+
+def score_chunks(model: nn.Module, vocab: Vocab, words: Iterable[str], skipped: Callable[[str], None]
+                 ) -> Iterator[Scored]:  # fmt: skip
+    """score_rows over any number of words, SCORE_CHUNK at a time, as Scored per chunk: memory holds a chunk's
+    examples, never every word's rows. skipped(message) hears of each word the model can't score as it comes; a
+    DataError at the end if it could score none."""
+    known_chars, first_skipped, scored_any = set(vocab.itos[1:]), None, False
+    for chunk in chunks(words):
+        known, skips = [w for w in chunk if set(w) <= known_chars], 0
+        if len(known) < len(chunk):
+            for w in chunk:
+                if unknown := unknown_characters(w, vocab):
+                    message = f"{w!r}: characters the model never saw: {unknown!r}; not scored"
+                    first_skipped, skips = first_skipped or message, skips + 1
+                    skipped(message)
+        if known:
+            scores = score_words(model, vocab, known)
+            yield Scored(Words.of(known), scores.log_likelihood, scores.targets, skips)
+            scored_any = True
+        elif skips:
+            yield Scored(Words.of([]), torch.zeros(0, dtype=torch.float64), torch.zeros(0, dtype=torch.int64), skips)
+    if not scored_any:
+        raise DataError(f"no word could be scored: {first_skipped}; the model knows {''.join(vocab.itos[1:])!r}")
+
+
+def score_all(model: nn.Module, vocab: Vocab, words: Iterable[str], skipped: Callable[[str], None]) -> Scored:
+    """score_chunks' chunks as one Scored: what a sort needs (about 30 bytes a word)."""
+    return joined(score_chunks(model, vocab, words, skipped))
+
+
+def joined(parts: Iterable[Scored]) -> Scored:
+    """Chunks' Scored as one."""
+    texts, lengths, lls, targets, skips = [], array("I"), [], [], 0
+    for part in parts:
+        if len(part.words):
+            texts.append(part.words.text)
+            lengths.extend(part.words.lengths)
+        lls.append(part.log_likelihood)
+        targets.append(part.targets)
+        skips += part.skipped
+    return Scored(Words("\n".join(texts), lengths), torch.cat(lls), torch.cat(targets), skips)

@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,15 @@ class RunNotFound(ValueError):
 
 class RunDirBusy(ValueError):
     """A run directory that another live process is training in; the message names it and the PID."""
+
+
+class RunDirUnusable(ValueError):
+    """A run directory that can't be written: read-only, a symlink loop, a file, inside a file; the message names it
+    and what would be right."""
+
+
+NEW_RUN_HINT = "start it from a folder you can write, or give it one (hydra.run.dir=DIR)"
+RESUME_HINT = "a run resumes in its own directory: copy it somewhere you can write (cp -r) and resume the copy"
 
 
 @dataclass(frozen=True)
@@ -86,16 +96,54 @@ def claim_dir(name: str) -> str:
 
 
 def claim_new_dir(name: str) -> str:
-    """claim_dir without its memory: a directory of its own at every call (mm.train, twice in the same second)."""
-    Path(name).parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        candidate = name if n == 1 else f"{name}_{n}"
-        try:
-            os.mkdir(candidate)
-        except FileExistsError:
-            continue
-        return candidate
+    """claim_dir without its memory: a directory of its own at every call (mm.train, twice in the same second).
+    A folder that can't be made (an unwritable working directory) is a RunDirUnusable naming it."""
+    try:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 10_000):
+            candidate = name if n == 1 else f"{name}_{n}"
+            try:
+                os.mkdir(candidate)
+            except FileExistsError:
+                continue
+            return candidate
+    except OSError:
+        check_run_dir(name, None, NEW_RUN_HINT)
+        raise  # check_run_dir found nothing to say: the error as it is
     raise FileExistsError(f"{name}: 10,000 runs named so already")
+
+
+def check_run_dir(path: str | Path, key: str | None, hint: str, data_path: str | Path | None = None) -> None:
+    """Raise RunDirUnusable unless a run can write into `path`, or make it: not a symlink loop, not a file or inside
+    one (the data file, say), and writable by this user where the run writes (the folder, checkpoints/, .hydra/,
+    train.log). `key` names the path in the message (None: a new run's own), `hint` says what would be right."""
+    path = Path(path)
+    named = f"{key}={path}" if key else f"new run directory {path}"
+    for found in (path, *path.parents):  # the path itself, else the nearest folder above it that exists
+        try:
+            mode = os.stat(found).st_mode
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise RunDirUnusable(f"{named}: {found} is a symlink loop (it leads back to itself); "
+                                     f"remove it, or give a real folder") from None  # fmt: skip
+            raise RunDirUnusable(f"{named}: {found}: {(e.strerror or str(e)).lower()}; {hint}") from None
+    else:
+        return
+    if not stat.S_ISDIR(mode):
+        data = data_path is not None and Path(data_path).resolve() == found.resolve()
+        what = "the data file (data.path)" if data else "a file"
+        where = "is" if found == path else f"would be inside {found}, which is"
+        raise RunDirUnusable(f"{named}: {where} {what}; a run directory is a folder of its own, give another path")
+    run = RunDir(found)
+    written = (found,) if found != path else (found, run.checkpoints, found / ".hydra", run.log)
+    for target in written:
+        if target.exists() and not os.access(target, os.W_OK | (os.X_OK if target.is_dir() else 0)):
+            why = f"{target} is read-only" if found == path else f"can't be made, {found.absolute()} is read-only"
+            why += " for this user"
+            raise RunDirUnusable(f"{named}: {why}; {hint}")
 
 
 def hold(run_dir: str | Path) -> None:
@@ -210,8 +258,22 @@ def find_checkpoint(run: str | Path | None, prefer: tuple[str, ...], key: str) -
     """The checkpoint `key=run` means: a .pt file, a run directory's checkpoints/<first of prefer that exists>,
     or, for None or latest, that checkpoint of the newest run under outputs/ or multirun/.
 
-    sample.py prefers best.pt (the model to use), train.resume wants last.pt (where the run stopped).
+    sample.py prefers best.pt (the model to use), train.resume wants last.pt (where the run stopped). A folder or
+    file this user may not look into is a RunNotFound naming it, not a traceback (or a complaint about stdout).
     """
+    try:
+        return checkpoint_of(run, prefer, key)
+    except OSError as e:
+        raise unreadable_run(key, run, e) from None
+
+
+def unreadable_run(key: str, run, e: OSError) -> RunNotFound:
+    """The one line for a run (or a checkpoint in it) that this user may not read: it names the file."""
+    return RunNotFound(f"{key}={run}: {e.filename}: {(e.strerror or str(e)).lower()}; it can't be read as this user "
+                       "(its owner can share it: chmod -R a+rX)")  # fmt: skip
+
+
+def checkpoint_of(run: str | Path | None, prefer: tuple[str, ...], key: str) -> Path:
     if run is None or str(run) == LATEST:
         found = [p for root in ROOTS for name in prefer[:1] for p in Path(root).glob(f"**/checkpoints/{name}")]
         if not found:
@@ -230,6 +292,8 @@ def find_checkpoint(run: str | Path | None, prefer: tuple[str, ...], key: str) -
                     return folder / name
         wanted = " or ".join(f"checkpoints/{name}" for name in prefer)
         raise RunNotFound(f"{key}={path}: a directory without {wanted}, nothing to read")
+    if path.is_symlink():
+        raise RunNotFound(f"{key}={path}: a symlink that leads nowhere (a loop, or its target is gone)")
     raise RunNotFound(f"{key}={path}: no such run directory or checkpoint file")
 
 

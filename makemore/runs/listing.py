@@ -33,10 +33,14 @@ FAILED = "failed.json"  # in a failed run's directory: {"reason": the one-line e
 def read_overrides(run_dir: Path) -> list[str]:
     """The keys the run's command line set, as "key=value" strings ([] without .hydra/overrides.yaml)."""
     path = Path(run_dir) / ".hydra" / "overrides.yaml"
-    if not path.is_file():
-        return []
+    try:
+        if not path.is_file():
+            return []
+        text = path.read_text()
+    except OSError as e:  # another user's run: listed all the same, saying why its overrides are missing
+        return [f"({path}: {(e.strerror or str(e)).lower()})"]
     # a YAML list of "key=value" strings, one "- " line each
-    return [line[2:].strip() for line in path.read_text().splitlines() if line.startswith("- ")]
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
 
 
 def read_data(run_dir: Path) -> str | None:
@@ -66,7 +70,7 @@ def list_runs(roots: list[Path]) -> list[dict]:
     for root in roots:
         for hydra_dir in sorted(Path(root).glob("**/.hydra")):
             run_dir = hydra_dir.parent
-            if not (hydra_dir / "overrides.yaml").is_file() or run_dir.parent.name == ".hydra":
+            if run_dir.parent.name == ".hydra" or not is_file_or_unreadable(hydra_dir / "overrides.yaml"):
                 continue
             found = read_metrics(run_dir) or {}
             words = found.get("words") or read_word_count(run_dir)  # metrics.json's, else (unfinished, older) the log's
@@ -78,6 +82,14 @@ def list_runs(roots: list[Path]) -> list[dict]:
             }
             rows.append(row | {key: found.get(key) for key in LOSSES})
     return rows
+
+
+def is_file_or_unreadable(path: Path) -> bool:
+    """path is a file, or this user may not look (another user's run: listed, its overrides saying why)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return True
 
 
 def sort_runs(rows: list[dict], key: str) -> list[dict]:

@@ -36,6 +36,7 @@ SIZE_KEYS = {
     "data.block_size": 5,  # null by default (the model's own); 5 is the mlp's
 }
 REAL_BUILD = 4  # model sizes up to 4x the defaults are estimated on a real model (the largest: ~50 MB, for a moment)
+REAL_VOCAB = 4096  # ... over a vocabulary up to this: the bigram's table is vocab_size squared (64 MB at 4096)
 
 
 def available_bytes(device: torch.device) -> tuple[int, str] | None:
@@ -76,7 +77,7 @@ def model_sizes(cfg: Config, vocab_size: int) -> tuple[nn.Module, int]:
     row, on the CPU for a model within REAL_BUILD times its default sizes, else on the "meta" device (shapes, no
     storage). Both give the same numbers; meta's Python kernels would stay resident: ~80 MB and 1 s of imports."""
     model_keys = [key for key in SIZE_KEYS if key != "train.batch_size"]
-    real = all(_get(cfg, key) <= REAL_BUILD * SIZE_KEYS[key] for key in model_keys)
+    real = all(_get(cfg, key) <= REAL_BUILD * SIZE_KEYS[key] for key in model_keys) and vocab_size <= REAL_VOCAB
     # the real model's random draws must not move the run's: the global generator is put back afterwards
     with torch.random.fork_rng(devices=[]), torch.no_grad(), torch.device("cpu" if real else "meta"):
         model = build_model(cfg, vocab_size).eval()  # eval: BatchNorm takes one row; the shapes are the same
@@ -107,6 +108,13 @@ def check_fits(cfg: Config, corpus: Corpus, device: torch.device) -> None:
     fits = largest_fitting(cfg, corpus, key, budget)
     parts = ", ".join(f"{name} {b / GB:,.1f}" for name, b in need.items())
     advice = f"{key}={fits} or less would fit" if fits else "a smaller model, train.batch_size or data.block_size"
+    vocab = len(corpus.vocab)
+    if not fits and vocab > REAL_VOCAB:  # the alphabet, not a size key: 40,000 CJK characters, say
+        raise ConfigError(
+            f"{cfg.data.path}: its vocabulary of {vocab:,} characters is too big for model={cfg.model.name} on this "
+            f"machine: the run needs about {sum(need.values()) / GB:,.1f} GB ({parts}) and {budget / GB:,.1f} GB is "
+            f"{where}; use a list with fewer distinct characters, or a model whose size grows less with them (mlp)"
+        )
     raise ConfigError(
         f"config key {key}={_get(cfg, key)} is too big for this machine: the run needs about "
         f"{sum(need.values()) / GB:,.1f} GB ({parts}) and {budget / GB:,.1f} GB is {where}; {advice}"

@@ -77,15 +77,16 @@ def rows_of(cfg: ScoreConfig) -> tuple[list[dict], list[str], str]:
 
 
 def written(parts: Iterator, sort: bool, counts: Counter) -> tuple[Iterator[dict], int]:
-    """(the rows in the order printed, the table's word width). sort=true needs every word's score first (about 30
-    bytes a word, joined); sort=false passes each chunk's rows on as it is scored, so memory holds a chunk."""
-    from makemore.inference.scoring import joined
+    """(the rows in the order printed, the table's word width). sort=true needs every word's score first: runs of
+    scoring.RUN_WORDS words are sorted and merged from temporary files, so memory holds a run; sort=false passes each
+    chunk's rows on as it is scored, so memory holds a chunk."""
+    from makemore.inference.scoring import likeliest_first
 
-    if sort:
-        scores = joined(parts)
-        counts.update(words=len(scores.words), skipped=scores.skipped, targets=int(scores.targets.sum()))
-        counts.update(nll=-scores.log_likelihood.sum().item())
-        return scores.rows(print_order(scores, sort)), scores.words.longest
+    if sort:  # every word scored before the first row: sorted runs, merged from disk past RUN_WORDS words
+        rows, totals = likeliest_first(parts)
+        counts.update(words=totals["words"], skipped=totals["skipped"], targets=totals["targets"])
+        counts.update(nll=-totals["log_likelihood"])
+        return rows, totals["longest"]
 
     def rows():
         for part in parts:

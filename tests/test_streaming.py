@@ -71,3 +71,18 @@ def test_scores_are_written_as_they_come_in_every_format(capsys, fmt):
         assert out.splitlines()[0] == ",".join(scoring.COLUMNS) and out.splitlines()[2].startswith("zoë,-1.5,")
     else:
         assert out.splitlines()[2] == "    2  zoë      -1.500     0.500        1.60          4"  # chars+end
+
+
+def test_sorted_scores_past_a_run_are_merged_from_disk_in_the_order_of_one_sort(small_chunks):
+    """score.py's default sort: runs of run_words words sorted and merged from temporary files give the rows and
+    totals of one sort in memory, equal scores in the order given (WORDS repeats words: many ties)."""
+    model = family("mlp")
+    skipped = []
+    whole = list(score.written(scoring.score_chunks(model, SCORED_VOCAB, WORDS, skipped.append), True, {})[0])
+    parts = scoring.score_chunks(model, SCORED_VOCAB, WORDS, lambda m: None)
+    rows, totals = scoring.likeliest_first(parts, run_words=10)  # chunks of 7 words: several runs on disk
+    merged = list(rows)
+    assert merged == whole and len(merged) == len(WORDS) - 1 and skipped
+    lls = [r["log_likelihood"] for r in merged]
+    assert lls == sorted(lls, reverse=True)
+    assert totals["words"] == len(WORDS) - 1 and totals["skipped"] == 1 and totals["longest"] == max(map(len, WORDS))

@@ -12,6 +12,9 @@ examples.build_examples (the rows the trainer evaluates), so every family is sco
 (the same context and target: a window model sees "..emm" -> a in every "emma...") go through the model once.
 """
 
+import heapq
+import json
+import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -233,3 +236,46 @@ def joined(parts: Iterable[Scored]) -> Scored:
         targets.append(part.targets)
         skips += part.skipped
     return Scored(Words("\n".join(texts), lengths), torch.cat(lls), torch.cat(targets), skips)
+
+
+RUN_WORDS = 2**16  # likeliest_first: words sorted in memory at a time (a few MB); a longer input is merged from disk
+
+
+def likeliest_first(parts: Iterable[Scored], run_words: int = RUN_WORDS) -> tuple[Iterator[dict], dict]:
+    """Every scored word's row, likeliest first (equal scores in the order given), in the memory of run_words words
+    whatever the input: each run of that many is sorted and, when more follow, kept in a temporary file (a JSON line
+    a row), and the runs are merged. Also the totals: words, skipped, targets, log_likelihood, longest (a word)."""
+    runs, held, held_words = [], [], 0
+    totals = dict(words=0, skipped=0, targets=0, log_likelihood=0.0, longest=0)
+    for part in parts:
+        totals["words"] += len(part.words)
+        totals["skipped"] += part.skipped
+        totals["targets"] += int(part.targets.sum())
+        totals["log_likelihood"] += part.log_likelihood.sum().item()
+        totals["longest"] = max(totals["longest"], part.words.longest if len(part.words) else 0)
+        held.append(part)
+        held_words += len(part.words)
+        if held_words >= run_words:
+            runs.append(spilled(sorted_run(joined(held), totals["words"] - held_words)))
+            held, held_words = [], 0
+    last = sorted_run(joined(held), totals["words"] - held_words) if held else iter(())
+    if runs:  # more than one run: the last joins the others on disk, and they are merged
+        runs.append(spilled(last))
+        last = heapq.merge(*(map(json.loads, f) for f in runs), key=lambda entry: (entry[0], entry[1]))
+    return (row for _, _, row in last), totals
+
+
+def sorted_run(scores: Scored, offset: int) -> Iterator[tuple[float, int, dict]]:
+    """(-log-likelihood, the word's place in the input, its row) for each word of one run, likeliest first."""
+    order = torch.argsort(-scores.log_likelihood, stable=True)
+    for index, row in zip((order + offset).tolist(), scores.rows(order), strict=True):
+        yield -row["log_likelihood"], index, row
+
+
+def spilled(run: Iterator[tuple[float, int, dict]]):
+    """A sorted run written to a temporary file (gone when closed), read back from its start."""
+    f = tempfile.TemporaryFile("w+", encoding="utf-8")
+    for entry in run:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    f.seek(0)
+    return f

@@ -43,7 +43,10 @@ def test_score_all_scores_a_chunk_at_a_time_with_the_numbers_of_one_pass(small_c
     assert torch.allclose(
         scores.log_likelihood, torch.tensor([r["log_likelihood"] for r in rows], dtype=torch.float64), rtol=1e-6
     )
-    assert list(scores.rows()) == pytest.approx(rows, rel=1e-6)
+    for got, want in zip(scores.rows(), rows, strict=True):  # row by row: pytest.approx takes no list of dicts
+        assert got["word"] == want["word"] and got["chars"] == want["chars"]
+        for key in ("log_likelihood", "nll_per_char", "perplexity"):
+            assert got[key] == pytest.approx(want[key], rel=1e-6), (want["word"], key)
 
 
 def test_loss_report_over_chunks_is_the_report_over_all_words(monkeypatch, small_chunks):
